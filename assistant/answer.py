@@ -1,0 +1,111 @@
+"""What an answer is: text with [n] markers, verified citations, and the
+standard refusal, in the language of the question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .text import STOPWORDS, fold, words
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    doc_id: str
+    title: str
+    source: str
+    quote: str
+    """The exact supporting span, verbatim from the cleaned article."""
+    start: int
+    """Character span of `quote` in the cleaned article."""
+    end: int
+    context: str
+    """The passage around the quote (verbatim too)."""
+    context_start: int
+    """Where `context` starts in the cleaned article."""
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    mode: str = "refused"
+    """generated (model sentences that passed verification), extractive
+    (verbatim evidence) or refused"""
+    language: str = "en"
+    query: str = ""
+    """The question as retrieved: made standalone for follow-ups."""
+    draft: str = ""
+    """What the model wrote before verification."""
+    dropped: list[dict[str, str]] = field(default_factory=list)
+    """Sentences removed by the verifier, each with its reason."""
+    conflict: bool = False
+    """The articles disagree, and the answer says so."""
+    timings: dict[str, float] = field(default_factory=dict)
+    """Seconds spent: retrieve, evidence, generate, verify, total."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def sources_text(self) -> str:
+        """A numbered source list: title, source file, quote."""
+        return "\n".join(f"[{c.number}] {c.title} ({c.source})\n    “{c.quote}”" for c in self.citations)
+
+
+REFUSALS = {
+    "en": ("The articles don't answer this question.", "They cover: {topics}."),
+    "fr": ("Les articles ne répondent pas à cette question.", "Ils traitent de : {topics}."),
+    "es": ("Los artículos no responden a esta pregunta.", "Tratan de: {topics}."),
+    "de": ("Die Artikel beantworten diese Frage nicht.", "Sie behandeln: {topics}."),
+    "it": ("Gli articoli non rispondono a questa domanda.", "Trattano di: {topics}."),
+    "pt": ("Os artigos não respondem a esta pergunta.", "Tratam de: {topics}."),
+}
+CONFLICT_NOTE = {
+    "en": "The articles differ on this:",
+    "fr": "Les articles divergent sur ce point :",
+}
+_FRENCH_MARKERS = set(
+    "qui que quoi quel quelle quels quelles est sont combien comment pourquoi où quand le la les des du une "
+    "est-ce dans pour avec sur au aux ce cette il elle ils elles a-t-il a-t-elle".split()
+)
+_ENGLISH_MARKERS = set("the what which who how is are does did do of in for with when where why was were".split())
+_LANGS = ["en", "fr", "de", "es", "it", "pt", "nl", "pl", "ru", "tr", "ar", "zh", "ja", "ko", "th"]
+
+
+def refusal_text(language: str, topics: list[str]) -> str:
+    head, cover = REFUSALS.get(language, REFUSALS["en"])
+    return f"{head} {cover.format(topics='; '.join(topics))}" if topics else head
+
+
+def question_language(question: str) -> str:
+    """Language of a (short) question: function words first, langid otherwise."""
+    tokens = [fold(w) for w in words(question)]
+    fr = sum(t in _FRENCH_MARKERS for t in tokens)
+    en = sum(t in _ENGLISH_MARKERS for t in tokens)
+    if fr != en and (fr or en):
+        return "fr" if fr > en else "en"
+    import py3langid
+    from py3langid.langid import LanguageIdentifier, MODEL_FILE
+
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        _IDENTIFIER = LanguageIdentifier.from_pickled_model(MODEL_FILE)
+        _IDENTIFIER.set_languages(_LANGS)
+    code, _ = _IDENTIFIER.classify(question)
+    del py3langid
+    return code
+
+
+_IDENTIFIER = None
+
+
+def renumber(text: str, mapping: dict[int, int]) -> str:
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+
+
+def is_stopword(word: str) -> bool:
+    return fold(word) in STOPWORDS

@@ -1,0 +1,272 @@
+"""`Assistant`: the one facade the CLI, the web UI and the Slack bot use.
+
+The model proposes, the system verifies:
+  retrieve -> pick evidence sentences -> refuse if they don't answer ->
+  generate over numbered evidence -> verify every sentence -> keep what the
+  cited evidence supports -> otherwise answer with the evidence verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from . import modelfiles
+from .answer import CONFLICT_NOTE, Answer, Citation, question_language, refusal_text, renumber
+from .conversation import context_text, needs_context, salient_words, validate_history
+from .embedder import Embedder, OnnxUSEEmbedder
+from .errors import EmptyLibraryError, QuestionError
+from .evidence import Evidence, answerable, idf_from, needs_number, question_terms, select_evidence
+from .library import Document, IngestReport, Library, Progress
+from .llm import ChatModel, LlamaCppModel
+from .prompt import build_messages
+from .retrieval import Passage, Retriever
+from .settings import Settings
+from .store import VectorStore, open_store
+from .text import fold, numbers, terms, words
+from .verify import verify
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+PROMPT_EVIDENCE = 4
+CONFLICT_MARGIN = 0.06
+
+
+class Assistant:
+    """A grounded news assistant over a folder of ingested articles.
+
+    >>> a = Assistant(data_dir="data")
+    >>> a.ingest(["seeds/"]).summary()
+    >>> a.ask("Which AWS chip is Apple evaluating?").text
+    """
+
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        settings: Settings | None = None,
+        embedder: Embedder | None = None,
+        store: VectorStore | None = None,
+        model: ChatModel | None = None,
+        **overrides,
+    ) -> None:
+        self.settings = settings or Settings.load(data_dir=data_dir, **overrides)
+        s = self.settings
+        self.embedder = embedder or OnnxUSEEmbedder(modelfiles.resolve(s.embed_model, "embedding", s), s.threads)
+        self.library = Library(s, self.embedder, store or open_store(s))
+        self.retriever = Retriever(self.embedder, self.library.store, self.library.lexical)
+        self._model = model
+        self._model_lock = threading.Lock()
+
+    # -- the library --------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path] | str | Path, progress: Progress | None = None) -> IngestReport:
+        if isinstance(paths, (str, Path)):
+            paths = [paths]
+        return self.library.ingest(paths, progress)
+
+    def documents(self) -> list[Document]:
+        return self.library.documents()
+
+    def remove(self, doc_id: str) -> Document:
+        return self.library.remove(doc_id)
+
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        query = self._clean(query)
+        self._require_articles()
+        return self.retriever.search(query, k or self.settings.top_k)
+
+    @property
+    def model(self) -> ChatModel:
+        """The chat model, loaded on first use (search and ingest never need it)."""
+        with self._model_lock:
+            if self._model is None:
+                s = self.settings
+                path = modelfiles.resolve(s.chat_model, "chat", s)
+                self._model = LlamaCppModel(path, s.threads, s.context_tokens)
+            return self._model
+
+    # -- answers ------------------------------------------------------------
+    def ask(self, question: str, history: Sequence[dict] | None = None) -> Answer:
+        answer = None
+        for item in self.stream(question, history):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: Sequence[dict] | None = None) -> Iterator[str | Answer]:
+        """Yield the draft text as the model writes it, then the verified Answer.
+
+        The final Answer is authoritative: the draft may hold sentences that
+        failed verification, the Answer never does.
+        """
+        question = self._clean(question)
+        turns = validate_history(history)
+        self._require_articles()
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        language = question_language(question)
+        query, carried = question, []
+        if needs_context(question, turns):
+            extra = salient_words(context_text(turns))
+            carried = [t for t in dict.fromkeys(terms(" ".join(extra)))]
+            query = f"{question} ({' '.join(extra)})" if extra else question
+        qvec = self.embedder.embed([query])[0]
+        passages = self.retriever.search(query, max(self.settings.top_k, 6), query_vector=qvec)
+        timings["retrieve"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        idf = idf_from(self.library.lexical.idf)
+        ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language)
+        timings["evidence"] = time.perf_counter() - t1
+        answer = Answer(question=question, text="", refused=True, language=language, query=query)
+        if not ranked or not answerable(ranked[0]):
+            answer.text = refusal_text(language, _topics(passages, self.documents))
+            timings["total"] = time.perf_counter() - t0
+            answer.timings = _round(timings)
+            yield answer
+            return
+        evidence = _distinct(ranked)[:PROMPT_EVIDENCE]
+        model = self.model
+        budget = self.settings.context_tokens - self.settings.max_answer_tokens - 64
+        messages, n_used = build_messages(question, [e.text for e in evidence], language, model.count_tokens, budget)
+        evidence = evidence[:n_used]
+        t2 = time.perf_counter()
+        draft = []
+        for piece in model.stream_chat(messages, self.settings.max_answer_tokens):
+            draft.append(piece)
+            yield piece
+        answer.draft = "".join(draft)
+        timings["generate"] = time.perf_counter() - t2
+        t3 = time.perf_counter()
+        _assemble(answer, evidence, question_terms(question) + carried, self.library.lexical.doc_terms, needs_number(question))
+        timings["verify"] = time.perf_counter() - t3
+        timings["total"] = time.perf_counter() - t0
+        answer.timings = _round(timings)
+        yield answer
+
+    # -- helpers ------------------------------------------------------------
+    def _clean(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"The question must be text. Currently, it is {type(question).__name__}.")
+        question = " ".join(_CONTROL.sub("", question).split())
+        if not question:
+            raise QuestionError("The question is empty. Type a question about the articles.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(
+                f"The question is {len(question):,} characters long; the limit is {limit:,} "
+                "(ASSISTANT_MAX_QUESTION_CHARS). Shorten it and ask again."
+            )
+        return question
+
+    def _require_articles(self) -> None:
+        if self.library.store.count() == 0:
+            raise EmptyLibraryError()
+
+
+def _assemble(
+    answer: Answer,
+    evidence: list[Evidence],
+    focus_terms: list[str],
+    doc_terms: Callable[[str], set[str]],
+    numbers_only: bool,
+) -> None:
+    """Fill `answer` from the verified draft, or from the evidence verbatim."""
+    texts = [e.text for e in evidence]
+    kept: list[tuple[str, int]] = []
+    for v in verify(answer.draft, texts, answer.question):
+        if not v.supported:
+            answer.dropped.append({"sentence": v.sentence, "reason": "; ".join(v.reasons) or "no evidence supports it"})
+        elif not _on_topic(v.sentence, focus_terms, evidence[v.supported_by[0] - 1]):
+            answer.dropped.append({"sentence": v.sentence, "reason": "it does not address the question"})
+        else:
+            kept.append((v.sentence, v.supported_by[0]))
+    if kept:
+        answer.mode = "generated"
+        parts = [(_with_marker(s, n), n) for s, n in kept]
+    else:
+        answer.mode = "extractive"
+        parts = [(_with_marker(evidence[0].text, 1), 1)]
+    rival = _conflicting(evidence, {n for _, n in parts}, doc_terms, numbers_only)
+    if rival:
+        answer.conflict = True
+        note = CONFLICT_NOTE.get(answer.language, CONFLICT_NOTE["en"])
+        parts.append((f"{note} {_with_marker(evidence[rival - 1].text, rival)}", rival))
+    order = list(dict.fromkeys(n for _, n in parts))
+    mapping = {old: new for new, old in enumerate(order, start=1)}
+    answer.text = renumber(" ".join(p for p, _ in parts), mapping)
+    answer.refused = False
+    answer.citations = [_citation(mapping[n], evidence[n - 1]) for n in order]
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    sentence = sentence.strip()
+    if sentence[-1:] in ".!?":
+        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]"
+
+
+def _on_topic(sentence: str, focus_terms: list[str], support: Evidence) -> bool:
+    """A supported sentence answers the question only if it shares a term with it
+    and rests on evidence that itself passes the answerability bar."""
+    from .text import term_in
+
+    pool = set(terms(sentence))
+    return answerable(support) and any(term_in(t, pool) for t in focus_terms)
+
+
+def _conflicting(
+    evidence: list[Evidence], used: set[int], doc_terms: Callable[[str], set[str]], numbers_only: bool
+) -> int | None:
+    """The number of an evidence unit from another article that answers as
+    strongly but disagrees: each names a figure or name (only figures when the
+    question asks for a number) that the other's whole article never mentions."""
+    best = evidence[min(used) - 1]
+    mine = _specifics(best.text, numbers_only)
+    for n, e in enumerate(evidence, start=1):
+        if n in used or e.doc_id == best.doc_id or e.score < best.score - CONFLICT_MARGIN or not answerable(e):
+            continue
+        theirs = _specifics(e.text, numbers_only)
+        if not (mine & theirs):
+            continue  # nothing in common: two different facts, not two versions of one
+        if (mine - doc_terms(e.doc_id)) and (theirs - doc_terms(best.doc_id)):
+            return n
+    return None
+
+
+def _specifics(text: str, numbers_only: bool) -> set[str]:
+    """Numbers, and unless `numbers_only` the stems of capitalized names, in `text`."""
+    found = set(numbers(text))
+    if not numbers_only:
+        found |= {t for w in words(text)[1:] if w[0].isupper() for t in terms(w)}
+    return found
+
+
+def _distinct(ranked: list[Evidence]) -> list[Evidence]:
+    """Drop evidence units that repeat a better one's wording almost exactly."""
+    kept: list[Evidence] = []
+    for e in ranked:
+        mine = set(terms(e.text))
+        if all(len(mine & set(terms(k.text))) < 0.8 * max(1, len(mine)) for k in kept):
+            kept.append(e)
+    return kept
+
+
+def _citation(number: int, e: Evidence) -> Citation:
+    return Citation(
+        number=number, doc_id=e.doc_id, title=e.title, source=e.source, quote=e.text,
+        start=e.start, end=e.end, context=e.passage.text, context_start=e.passage.start,
+    )
+
+
+def _topics(passages: list[Passage], documents) -> list[str]:
+    titles = list(dict.fromkeys(p.title for p in passages))
+    if not titles:
+        titles = [d.title for d in documents()]
+    return titles[:3]
+
+
+def _round(timings: dict[str, float]) -> dict[str, float]:
+    return {k: round(v, 3) for k, v in timings.items()}

@@ -1,0 +1,70 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by RRF,
+near-duplicate passages removed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .chunking import Chunk
+from .embedder import Embedder
+from .fusion import drop_near_duplicates, jaccard, reciprocal_rank_fusion
+from .lexical import LexicalIndex
+from .store import VectorStore
+from .text import terms
+
+DUPLICATE_JACCARD = 0.7
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    language: str
+    text: str
+    start: int
+    """Character span of `text` in the cleaned article."""
+    end: int
+    score: float
+    """Fused rank score in (0, 1]."""
+    similarity: float
+    """Cosine similarity of the passage to the query."""
+
+
+class Retriever:
+    def __init__(self, embedder: Embedder, store: VectorStore, lexical: LexicalIndex) -> None:
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+
+    def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None) -> list[Passage]:
+        pool = max(4 * k, 20)
+        vector = self.embedder.embed([query])[0] if query_vector is None else query_vector
+        dense = self.store.query(vector, pool)
+        by_id: dict[str, Chunk] = {c.chunk_id: c for c, _ in dense}
+        sims = {c.chunk_id: s for c, s in dense}
+        lexical = self.lexical.search(query, pool)
+        missing = [cid for cid, _ in lexical if cid not in by_id]
+        if missing:
+            found = self.store.get(missing)
+            by_id.update((c.chunk_id, c) for c in found)
+            for c, v in zip(found, self.embedder.embed([c.text for c in found])):
+                sims[c.chunk_id] = float(v @ vector)
+        fused = reciprocal_rank_fusion([[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical if cid in by_id]])
+        term_sets = {cid: set(terms(by_id[cid].text)) for cid, _ in fused}
+        unique = drop_near_duplicates(
+            [cid for cid, _ in fused],
+            lambda a, b: jaccard(term_sets[a], term_sets[b]) >= DUPLICATE_JACCARD,
+        )[:k]
+        scores = dict(fused)
+        return [_passage(by_id[cid], scores[cid], sims.get(cid, 0.0)) for cid in unique]
+
+
+def _passage(c: Chunk, score: float, similarity: float) -> Passage:
+    return Passage(
+        chunk_id=c.chunk_id, doc_id=c.doc_id, title=c.title, source=c.source, language=c.language,
+        text=c.text, start=c.start, end=c.end, score=round(score, 4), similarity=round(similarity, 4),
+    )

@@ -1,0 +1,115 @@
+"""One typed settings object: defaults, then a TOML file, then environment
+variables, then keyword arguments, each overriding the one before.
+
+    ASSISTANT_DATA_DIR=/tmp/news ASSISTANT_TOP_K=8 assistant search "Trainium2"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "ASSISTANT_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    """Where the Chroma collection and the lexical index live."""
+    models_dir: Path = PROJECT_ROOT / "models"
+    """Holds manifest.toml; fetched weights go to its cache/ folder."""
+    chat_model: str = "smollm2-135m-instruct"
+    """A model name from the manifest, or a path to any GGUF file."""
+    embed_model: str = "muse-v3-quantized"
+    chunk_tokens: int = 160
+    """Chunk size, in tiktoken (cl100k) tokens."""
+    chunk_overlap: int = 32
+    top_k: int = 5
+    threads: int = field(default_factory=lambda: max(1, min(4, os.cpu_count() or 1)))
+    context_tokens: int = 2048
+    """llama.cpp context window; the prompt budget is counted in it."""
+    max_answer_tokens: int = 80
+    max_question_chars: int = 1000
+    max_file_bytes: int = 5_000_000
+    store: str = "embedded"
+    """`embedded` (Chroma on disk) or `http` (a `chroma run` server)."""
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection: str = "news"
+
+    def __post_init__(self) -> None:
+        for name, value, low in [
+            ("chunk_tokens", self.chunk_tokens, 16),
+            ("top_k", self.top_k, 1),
+            ("threads", self.threads, 1),
+            ("context_tokens", self.context_tokens, 512),
+            ("max_answer_tokens", self.max_answer_tokens, 8),
+            ("max_question_chars", self.max_question_chars, 10),
+            ("max_file_bytes", self.max_file_bytes, 1),
+        ]:
+            if value < low:
+                raise ConfigError(f"{name} must be at least {low}. Currently, {name} is {value}.")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens:
+            raise ConfigError(
+                f"chunk_overlap must be between 0 and chunk_tokens ({self.chunk_tokens}). "
+                f"Currently, chunk_overlap is {self.chunk_overlap}."
+            )
+        if self.store not in ("embedded", "http"):
+            raise ConfigError(f"store must be 'embedded' or 'http'. Currently, store is {self.store!r}.")
+
+    @property
+    def model_cache(self) -> Path:
+        return self.models_dir / "cache"
+
+    @classmethod
+    def load(cls, config_file: str | Path | None = None, **overrides: Any) -> "Settings":
+        """Build settings from the config file, the environment, then `overrides`."""
+        values: dict[str, Any] = {}
+        path = config_file or os.environ.get(ENV_PREFIX + "CONFIG")
+        if path:
+            values.update(_read_toml(Path(path)))
+        known = {f.name: f for f in fields(cls)}
+        for name in known:
+            env = os.environ.get(ENV_PREFIX + name.upper())
+            if env is not None and env != "":
+                values[name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ConfigError(
+                f"Unknown setting(s): {', '.join(unknown)}. Known settings: {', '.join(known)}."
+            )
+        return cls(**{k: _coerce(known[k], v) for k, v in values.items()})
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"Config file {path} does not exist. Create it or unset ASSISTANT_CONFIG.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"Config file {path} is not valid TOML: {exc}. Fix the file and retry.") from exc
+    return data.get("assistant", data)
+
+
+def _coerce(f: dataclasses.Field, value: Any) -> Any:
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+    try:
+        if kind == "Path":
+            return Path(value).expanduser()
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{f.name} must be a whole number. Currently, {f.name} is {value!r}.") from None

@@ -1,0 +1,139 @@
+"""Small text tools shared by chunking, the lexical index, evidence selection
+and the verifier: sentence spans, terms, and a forgiving term match."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "inc", "ltd", "co", "corp",
+    "no", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "gen", "gov", "sen", "rep", "mt", "u.s", "e.g", "i.e", "m", "mme", "mlle", "av", "approx",
+}
+# A sentence ends at . ! ? or … (optionally followed by closing quotes/brackets) before
+# whitespace; a line break always ends one.
+_END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n+")
+
+STOPWORDS = frozenset(
+    """
+    a an the and or but if then else of to in on at by for from with without into onto over under
+    about above below after before between through during since until within across against among
+    is are was were be been being am do does did done doing have has had having will would shall
+    should can could may might must ought it its it's this that these those there here he she they
+    we you i me him her them us my our your their his hers theirs ours yours what which who whom
+    whose when where why how not no nor so than too very just also only own same such both each
+    few more most other some any all as up down out off again further once s t d ll m o re ve y
+    per via yes one ones get got make made use used using say said says tell told
+    le la les un une des du de d l au aux et ou mais donc or ni car que qui quoi quel quelle quels
+    quelles dont où ce cet cette ces c ça cela ceci se sa son ses leur leurs lui elle elles il ils
+    on nous vous je tu me te mon ma mes ton ta tes notre nos votre vos y en ne pas plus moins
+    est sont été être était étaient a ont avait avaient fait faire dans par pour sur avec sans sous
+    entre vers chez comme aussi très tout tous toute toutes si est-ce combien comment pourquoi quand
+    """.split()
+)
+QUESTION_WORDS = frozenset(
+    "what which who whom whose when where why how quel quelle quels quelles qui quoi où "
+    "comment combien pourquoi quand does did do kind type".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: 'Évalue' -> 'evalue'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """A light, language-agnostic stem: folded, plural and possessive stripped."""
+    w = fold(word)
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        return w[:-1]
+    return w
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def terms(text: str) -> list[str]:
+    """Content terms of `text`: stems of its words, stopwords and single letters dropped."""
+    out = []
+    for w in words(text):
+        s = stem(w)
+        if s in STOPWORDS or fold(w) in STOPWORDS:
+            continue
+        if len(s) < 2 and not s.isdigit():
+            continue
+        out.append(s)
+    return out
+
+
+def same_term(a: str, b: str) -> bool:
+    """Two stems match when equal, or when they share a long common prefix
+    ('evaluating' ~ 'evalue', 'powered' ~ 'power'): this forgives inflection
+    and French/English cognates without a per-language stemmer."""
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit() or any(c.isdigit() for c in a + b):
+        return False
+    short, long_ = sorted((a, b), key=len)
+    if len(short) < 4:
+        return False
+    n = 0
+    for x, y in zip(short, long_):
+        if x != y:
+            break
+        n += 1
+    return n >= max(4, round(0.7 * len(short))) and n >= len(short) - 2
+
+
+def term_in(term: str, pool: set[str]) -> bool:
+    return term in pool or any(same_term(term, p) for p in pool)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Character spans of the sentences in text[start:end], whitespace trimmed."""
+    end = len(text) if end is None else end
+    spans = []
+    pos = start
+    for m in _END.finditer(text, start, end):
+        if m.group().startswith((".",)) and _is_abbreviation(text, m.start()):
+            continue
+        if m.group()[0] == "." and _is_decimal(text, m.start()):
+            continue
+        _add_span(text, pos, m.end(), spans)
+        pos = m.end()
+    _add_span(text, pos, end, spans)
+    return spans
+
+
+def _add_span(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    if b > a and re.search(r"\w", text[a:b]):
+        spans.append((a, b))
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    m = re.search(r"([\w.]+)$", text[max(0, dot - 12):dot])
+    if not m:
+        return False
+    token = m.group(1).lower()
+    return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and text[dot - 1].isupper())
+
+
+def _is_decimal(text: str, dot: int) -> bool:
+    return dot > 0 and dot + 1 < len(text) and text[dot - 1].isdigit() and text[dot + 1].isdigit()
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in `text`, normalized ('40 %' -> '40', '1,500' -> '1500')."""
+    return {n.replace(",", "").replace("\u202f", "").rstrip(".") for n in re.findall(r"\d[\d,.\u202f]*\d|\d", text)}
