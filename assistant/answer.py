@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from .text import STOPWORDS, fold, words
+from .text import fold, words
 
 
 @dataclass(frozen=True)
@@ -88,24 +89,18 @@ def question_language(question: str) -> str:
     en = sum(t in _ENGLISH_MARKERS for t in tokens)
     if fr != en and (fr or en):
         return "fr" if fr > en else "en"
-    import py3langid
-    from py3langid.langid import LanguageIdentifier, MODEL_FILE
-
-    global _IDENTIFIER
-    if _IDENTIFIER is None:
-        _IDENTIFIER = LanguageIdentifier.from_pickled_model(MODEL_FILE)
-        _IDENTIFIER.set_languages(_LANGS)
-    code, _ = _IDENTIFIER.classify(question)
-    del py3langid
-    return code
+    return _identifier().classify(question)[0]
 
 
-_IDENTIFIER = None
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(_LANGS)
+    return identifier
 
 
 def renumber(text: str, mapping: dict[int, int]) -> str:
     return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
 
-
-def is_stopword(word: str) -> bool:
-    return fold(word) in STOPWORDS

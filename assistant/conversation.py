@@ -20,6 +20,7 @@ _LEANS_ON_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _CARRY_LIMIT = 8
+_ANSWER_NAMES = 4
 
 
 def validate_history(history: Sequence[dict] | None) -> list[dict[str, str]]:
@@ -40,26 +41,23 @@ def needs_context(question: str, history: Sequence[dict]) -> bool:
     return bool(_LEANS_ON_CONTEXT.search(question)) or len(words(question)) <= 4
 
 
-def context_text(history: Sequence[dict]) -> str:
-    """The text of the most recent user turn and the answer that followed it,
-    answer markers removed."""
+def carried_names(history: Sequence[dict]) -> list[str]:
+    """Names from the most recent user turn and the answer that followed it:
+    what a pronoun in the next question most likely points to."""
     last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
     if last_user is None:
-        return ""
-    parts = [history[last_user]["content"]]
+        return []
+    names = _names(history[last_user]["content"])
     if last_user + 1 < len(history) and history[last_user + 1]["role"] == "assistant":
-        parts.append(re.sub(r"\[\d+\]", "", history[last_user + 1]["content"]).split("\n\nSources")[0])
-    return "\n".join(parts)
+        answer = re.sub(r"\[\d+\]", "", history[last_user + 1]["content"])
+        names += [n for n in _names(answer) if n not in names][:_ANSWER_NAMES]
+    return names[:_CARRY_LIMIT]
 
 
-def salient_words(text: str) -> list[str]:
-    """Names and rare-looking words of `text`, most salient first."""
+def _names(text: str) -> list[str]:
     from .text import STOPWORDS, fold
 
-    names, others = [], []
-    for w in words(text):
-        if fold(w) in STOPWORDS or len(w) < 3:
-            continue
-        (names if w[0].isupper() or any(c.isdigit() for c in w) else others).append(w)
-    ordered = list(dict.fromkeys(names + others))
-    return ordered[:_CARRY_LIMIT]
+    return list(dict.fromkeys(
+        w for w in words(text)
+        if (w[0].isupper() or any(c.isdigit() for c in w)) and fold(w) not in STOPWORDS and len(w) > 1
+    ))

@@ -16,7 +16,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from . import modelfiles
 from .answer import CONFLICT_NOTE, Answer, Citation, question_language, refusal_text, renumber
-from .conversation import context_text, needs_context, salient_words, validate_history
+from .conversation import carried_names, needs_context, validate_history
 from .embedder import Embedder, OnnxUSEEmbedder
 from .errors import EmptyLibraryError, QuestionError
 from .evidence import Evidence, answerable, idf_from, needs_number, question_terms, select_evidence
@@ -26,12 +26,14 @@ from .prompt import build_messages
 from .retrieval import Passage, Retriever
 from .settings import Settings
 from .store import VectorStore, open_store
-from .text import fold, numbers, terms, words
+from .text import numbers, paraphrases, term_in, terms, words
 from .verify import verify
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 PROMPT_EVIDENCE = 4
 CONFLICT_MARGIN = 0.06
+ON_TOPIC_MARGIN = 0.1
+MIN_SENTENCE_COVERAGE = 0.25
 
 
 class Assistant:
@@ -110,9 +112,13 @@ class Assistant:
         language = question_language(question)
         query, carried = question, []
         if needs_context(question, turns):
-            extra = salient_words(context_text(turns))
+            extra = carried_names(turns)
             carried = [t for t in dict.fromkeys(terms(" ".join(extra)))]
             query = f"{question} ({' '.join(extra)})" if extra else question
+        alike = paraphrases(question)
+        carried += [t for t in dict.fromkeys(terms(" ".join(alike))) if t not in carried]
+        if alike:
+            query = f"{query} [{' '.join(alike)}]"
         qvec = self.embedder.embed([query])[0]
         passages = self.retriever.search(query, max(self.settings.top_k, 6), query_vector=qvec)
         timings["retrieve"] = time.perf_counter() - t0
@@ -121,13 +127,14 @@ class Assistant:
         ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language)
         timings["evidence"] = time.perf_counter() - t1
         answer = Answer(question=question, text="", refused=True, language=language, query=query)
-        if not ranked or not answerable(ranked[0]):
+        good = [e for e in ranked if answerable(e)]
+        if not good:
             answer.text = refusal_text(language, _topics(passages, self.documents))
             timings["total"] = time.perf_counter() - t0
             answer.timings = _round(timings)
             yield answer
             return
-        evidence = _distinct(ranked)[:PROMPT_EVIDENCE]
+        evidence = _distinct(good)[:PROMPT_EVIDENCE]
         model = self.model
         budget = self.settings.context_tokens - self.settings.max_answer_tokens - 64
         messages, n_used = build_messages(question, [e.text for e in evidence], language, model.count_tokens, budget)
@@ -140,7 +147,8 @@ class Assistant:
         answer.draft = "".join(draft)
         timings["generate"] = time.perf_counter() - t2
         t3 = time.perf_counter()
-        _assemble(answer, evidence, question_terms(question) + carried, self.library.lexical.doc_terms, needs_number(question))
+        focus = {t: idf(t) for t in question_terms(question) + carried}
+        _assemble(answer, evidence, focus, self.library.lexical.doc_terms, needs_number(question))
         timings["verify"] = time.perf_counter() - t3
         timings["total"] = time.perf_counter() - t0
         answer.timings = _round(timings)
@@ -169,27 +177,36 @@ class Assistant:
 def _assemble(
     answer: Answer,
     evidence: list[Evidence],
-    focus_terms: list[str],
+    focus_weights: dict[str, float],
     doc_terms: Callable[[str], set[str]],
     numbers_only: bool,
 ) -> None:
-    """Fill `answer` from the verified draft, or from the evidence verbatim."""
+    """Fill `answer` from the verified draft, or from the evidence verbatim.
+
+    `focus_weights` weighs the question's terms (and those carried from the
+    conversation) by rarity."""
     texts = [e.text for e in evidence]
     kept: list[tuple[str, int]] = []
     for v in verify(answer.draft, texts, answer.question):
         if not v.supported:
             answer.dropped.append({"sentence": v.sentence, "reason": "; ".join(v.reasons) or "no evidence supports it"})
-        elif not _on_topic(v.sentence, focus_terms, evidence[v.supported_by[0] - 1]):
+        elif not _on_topic(v.sentence, focus_weights, evidence[v.supported_by[0] - 1], evidence[0]):
             answer.dropped.append({"sentence": v.sentence, "reason": "it does not address the question"})
         else:
             kept.append((v.sentence, v.supported_by[0]))
     if kept:
         answer.mode = "generated"
         parts = [(_with_marker(s, n), n) for s, n in kept]
+        said = set(terms(" ".join(s for s, _ in kept))) | numbers(" ".join(s for s, _ in kept))
+        asked = set(terms(answer.question))
+        if any(not term_in(x, said) for x in _specifics(evidence[0].text, False) - asked):
+            # The model's sentence leaves out names or figures of the best evidence
+            # ("Tensor processors" without "Google"): give the evidence too, verbatim.
+            parts.append((_with_marker(evidence[0].text, 1), 1))
     else:
         answer.mode = "extractive"
         parts = [(_with_marker(evidence[0].text, 1), 1)]
-    rival = _conflicting(evidence, {n for _, n in parts}, doc_terms, numbers_only)
+    rival = _conflicting(evidence, {n for _, n in parts}, doc_terms, numbers_only) if _asks_choice(answer.question) else None
     if rival:
         answer.conflict = True
         note = CONFLICT_NOTE.get(answer.language, CONFLICT_NOTE["en"])
@@ -208,13 +225,13 @@ def _with_marker(sentence: str, n: int) -> str:
     return f"{sentence} [{n}]"
 
 
-def _on_topic(sentence: str, focus_terms: list[str], support: Evidence) -> bool:
-    """A supported sentence answers the question only if it shares a term with it
-    and rests on evidence that itself passes the answerability bar."""
-    from .text import term_in
-
+def _on_topic(sentence: str, focus_weights: dict[str, float], support: Evidence, best: Evidence) -> bool:
+    """A supported sentence answers the question only if it covers a fair share
+    of the question's terms and rests on evidence nearly as relevant as the best."""
     pool = set(terms(sentence))
-    return answerable(support) and any(term_in(t, pool) for t in focus_terms)
+    total = sum(focus_weights.values()) or 1.0
+    covered = sum(w for t, w in focus_weights.items() if term_in(t, pool)) / total
+    return support.score >= best.score - ON_TOPIC_MARGIN and covered >= MIN_SENTENCE_COVERAGE
 
 
 def _conflicting(
@@ -226,7 +243,9 @@ def _conflicting(
     best = evidence[min(used) - 1]
     mine = _specifics(best.text, numbers_only)
     for n, e in enumerate(evidence, start=1):
-        if n in used or e.doc_id == best.doc_id or e.score < best.score - CONFLICT_MARGIN or not answerable(e):
+        if n in used or e.doc_id == best.doc_id or e.passage.language != best.passage.language:
+            continue  # names read differently across languages; compare like with like
+        if e.score < best.score - CONFLICT_MARGIN or not answerable(e):
             continue
         theirs = _specifics(e.text, numbers_only)
         if not (mine & theirs):
@@ -234,6 +253,16 @@ def _conflicting(
         if (mine - doc_terms(e.doc_id)) and (theirs - doc_terms(best.doc_id)):
             return n
     return None
+
+
+_CHOICE = re.compile(r"^\s*(which|what|quel|quelle|quels|quelles|how (long|many|much)|combien)\b", re.IGNORECASE)
+
+
+def _asks_choice(question: str) -> bool:
+    """Questions whose answer is one of several named things or figures, where
+    articles can disagree ("Which chips...", "How long..."); others are not
+    checked for disagreement, as differing details there are not a conflict."""
+    return bool(_CHOICE.search(question))
 
 
 def _specifics(text: str, numbers_only: bool) -> set[str]:

@@ -29,6 +29,19 @@ _NEEDS_NUMBER = re.compile(
     r"\b(how (many|much|long|old|often)|what (percentage|percent|share|number|amount|price)|combien|quel(le)? (pourcentage|prix|montant|nombre)|what year|in which year|en quelle année)\b",
     re.IGNORECASE,
 )
+# Finer answer types: a percentage, a sum of money, or a count of something named.
+_ASKS_PERCENT = re.compile(r"\b(what|which) (percentage|percent|share)\b|\bquel pourcentage\b", re.IGNORECASE)
+_HAS_PERCENT = re.compile(r"\d\s?%|\bpercent\b|\bpour ?cent\b", re.IGNORECASE)
+_ASKS_MONEY = re.compile(
+    r"\b(how much (did|does|do|will|would|is|are|was|were)\b.*\b(pay|paid|cost|spend|spent|worth|charge|earn|invest)|"
+    r"price|cost|salary|revenue|profit|combien (co[uû]t|pa[iy]|gagn|vaut|d[ée]pens)|prix|salaire|co[uû]t)",
+    re.IGNORECASE,
+)
+_HAS_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(\$|€|£|dollars?|euros?|usd|eur|million|billion|trillion|milliards?|millions?)\b",
+    re.IGNORECASE,
+)
+_ASKS_COUNT = re.compile(r"\bhow many\s+([^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?)|\bcombien d(?:e |')\s*([^\W\d_][\w-]*)", re.IGNORECASE)
 _NEEDS_DATE = re.compile(r"^\s*(when|quand)\b", re.IGNORECASE)
 _DATE_WORDS = re.compile(
     r"\b(\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -39,9 +52,8 @@ _DATE_WORDS = re.compile(
 )
 
 # How the score mixes meaning and wording; the thresholds decide answerability.
-DENSE_WEIGHT = 0.5
-MIN_SCORE = 0.30
-MIN_DENSE = 0.10
+DENSE_WEIGHT = 0.6
+MIN_SCORE = 0.35
 SAME_LANGUAGE_BONUS = 0.08
 
 
@@ -58,7 +70,9 @@ class Evidence:
     dense: float
     coverage: float
     score: float
+    """Relevance to the question, from meaning and wording; decides answerability."""
     fits_type: bool
+    same_language: bool
 
 
 def question_terms(question: str) -> list[str]:
@@ -95,14 +109,34 @@ def select_evidence(
         pool = set(terms(text)) | set(terms(passage.title))
         coverage = _coverage(q_terms, carried, pool, weights)
         dense = float(vec @ qvec)
-        fits = (not number_wanted or bool(numbers(text))) and (not needs_date or bool(_DATE_WORDS.search(text)))
+        fits = (not number_wanted or _fits_number(question, text)) and (not needs_date or bool(_DATE_WORDS.search(text)))
         score = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * coverage
-        if language and passage.language == language:
-            score += SAME_LANGUAGE_BONUS  # a quote in the reader's language, when one answers as well
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
-                            round(dense, 4), round(coverage, 4), round(score, 4), fits))
-    out.sort(key=lambda e: (-e.fits_type, -e.score))
+                            round(dense, 4), round(coverage, 4), round(score, 4), fits,
+                            bool(language) and passage.language == language))
+    # A quote in the reader's language wins when it answers about as well.
+    out.sort(key=lambda e: (-e.fits_type, -(e.score + SAME_LANGUAGE_BONUS * e.same_language)))
     return out
+
+
+def _fits_number(question: str, text: str) -> bool:
+    """Whether `text` holds the kind of number `question` asks for."""
+    if not numbers(text):
+        return False
+    if _ASKS_PERCENT.search(question):
+        return bool(_HAS_PERCENT.search(text))
+    if _ASKS_MONEY.search(question):
+        return bool(_HAS_MONEY.search(text))
+    count = _ASKS_COUNT.search(question)
+    if count:
+        # "How many employees": some number must count employees, within three words.
+        wanted = [t for t in terms(count.group(1) or count.group(2) or "")]
+        for m in re.finditer(r"(?<!\w)\d[\d,.]*(?!\w)", text):
+            after = set(terms(" ".join(words(text[m.end():])[:3])))
+            if all(term_in(t, after) for t in wanted[-1:]):
+                return True
+        return False
+    return True
 
 
 def needs_number(question: str) -> bool:
@@ -110,8 +144,8 @@ def needs_number(question: str) -> bool:
 
 
 def answerable(best: Evidence | None) -> bool:
-    """Whether the best evidence unit plausibly answers the question."""
-    return best is not None and best.fits_type and best.score >= MIN_SCORE and best.dense >= MIN_DENSE
+    """Whether an evidence unit plausibly answers the question."""
+    return best is not None and best.fits_type and best.score >= MIN_SCORE
 
 
 def _coverage(q_terms: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:

@@ -36,7 +36,7 @@ STOPWORDS = frozenset(
 )
 QUESTION_WORDS = frozenset(
     "what which who whom whose when where why how quel quelle quels quelles qui quoi où "
-    "comment combien pourquoi quand does did do kind type".split()
+    "comment combien pourquoi quand does did do kind type many much".split()
 )
 
 
@@ -135,5 +135,36 @@ def _is_decimal(text: str, dot: int) -> bool:
 
 
 def numbers(text: str) -> set[str]:
-    """Numbers in `text`, normalized ('40 %' -> '40', '1,500' -> '1500')."""
-    return {n.replace(",", "").replace("\u202f", "").rstrip(".") for n in re.findall(r"\d[\d,.\u202f]*\d|\d", text)}
+    """Standalone numbers in `text`, normalized ('40 %' -> '40', '1,500' -> '1500');
+    digits inside a name ('Trainium2', 'A9') belong to the name, not here."""
+    found = re.findall(r"(?<!\w)(\d[\d,.\u202f]*\d|\d)(?!\w)", text)
+    return {n.replace(",", "").replace("\u202f", "").rstrip(".") for n in found}
+
+
+# Common question words and the words articles use for the same idea, so a
+# question phrased one way finds a passage phrased another ("before" ~ "prior to").
+PARAPHRASES = {
+    "before": "prior previously formerly earlier",
+    "after": "following later since",
+    "work": "position held job employed role",
+    "job": "position role held",
+    "role": "position director head chief title",
+    "join": "joined joining hired",
+    "say": "said stated noted mentioned told",
+    "spoke": "said stated noted mentioned talk",
+    "ceo": "chief executive pdg",
+    "buy": "purchase purchased acquire acquired",
+    "use": "utilize utilized leverage employ rely",
+    "start": "began begun launched",
+    "expect": "anticipate anticipates expects",
+    "test": "evaluate evaluating assess exploring",
+    "testing": "evaluating assessing exploring",
+}
+
+
+def paraphrases(text: str) -> list[str]:
+    """Words that articles may use for the words of `text`."""
+    out = []
+    for w in words(text):
+        out.extend(PARAPHRASES.get(fold(w), "").split())
+    return out

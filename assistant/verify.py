@@ -5,7 +5,7 @@ A sentence is supported by a cited text when
 - every name (a capitalized word that is not a common word) appears in it,
 - every quoted phrase appears in it verbatim,
 - it does not negate what the text affirms, or the reverse,
-- and most of its content words are found in it.
+- and most of its content words (all but two at most) are found in it.
 Sentences that fail are dropped; a sentence that cites the wrong passage but
 is supported by another one is re-cited to the passage that supports it.
 """
@@ -19,8 +19,14 @@ from typing import Sequence
 from .text import STOPWORDS, fold, numbers, sentence_spans, term_in, terms, words
 
 MIN_CONTENT_SUPPORT = 0.75
+MAX_UNSUPPORTED = 2
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
+# Talk about the evidence rather than about the news: "The evidence shows that ..."
+_META = re.compile(
+    r"(?im)^\s*(the )?(evidence|answer|sources?)( \[\d+\])? (is|are|shows?|says?|states?|indicates?|suggests?)( that)?\s*:?\s*"
+    r"|^\s*according to the evidence,?\s*"
+)
 _NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|n't|cannot|ne|pas|jamais|aucun|aucune|sans)\b", re.IGNORECASE)
 
 
@@ -43,14 +49,18 @@ class Verdict:
 def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
     """Sentences of a generated answer, each with the evidence numbers it cites.
 
-    A marker right after a sentence's end ("... 2014. [1]") belongs to it.
+    Markers may trail a sentence ("... in 2014 [1]." or "... 2014. [1]") or,
+    when the answer opens with one, lead it ("[1] ... [2] ...").
     """
-    text = re.sub(r"([.!?])\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", r" \2\1 ", text)
+    text = _META.sub("", text.strip())
+    if not _MARKER.match(text):
+        # Trailing style: a marker right after a sentence's end belongs to it.
+        text = re.sub(r"([.!?])\s*((?:\[\d+(?:\s*[,;]\s*\d+)*\]\s*)+)", r" \2\1 ", text)
     claims = []
     for a, b in sentence_spans(text):
         raw = text[a:b]
         cited = tuple(dict.fromkeys(int(n) for m in _MARKER.finditer(raw) for n in re.split(r"[,;]", m.group(1))))
-        sentence = _MARKER.sub("", raw).strip()
+        sentence = _META.sub("", _MARKER.sub("", raw).strip()).strip()
         sentence = re.sub(r"\s+([.!?,;:])", r"\1", sentence)
         if re.search(r"\w", sentence):
             claims.append((sentence, cited))
@@ -84,7 +94,7 @@ def check(sentence: str, source: str, given: frozenset[str] = frozenset()) -> st
     if not content:
         return "it says nothing checkable"
     found = sum(1 for t in content if term_in(t, allowed))
-    if found / len(content) < MIN_CONTENT_SUPPORT:
+    if found / len(content) < MIN_CONTENT_SUPPORT or len(content) - found > MAX_UNSUPPORTED:
         unsupported = [t for t in content if not term_in(t, allowed)]
         return f"words not in the source: {', '.join(unsupported[:4])}"
     if not any(term_in(t, source_terms) and not term_in(t, given) for t in content):
