@@ -1,0 +1,146 @@
+"""The web UI's JSON API (`/ask`), driven with gradio_client against a real
+server: real Assistant, real model, real Chroma."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from gradio_client import Client  # noqa: E402
+from gradio_client.exceptions import AppError  # noqa: E402
+
+from assistant import Assistant  # noqa: E402
+from ui import build_app, launch  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_NAMES = {p.name for p in SEEDS.iterdir()}
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(assistant: Assistant):
+    app = build_app(assistant)
+    url = launch(app, "127.0.0.1", free_port(), block=False, quiet=True)
+    return app, url
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    a = Assistant(data_dir=tmp_path_factory.mktemp("api-data"))
+    a.ingest([SEEDS])
+    app, url = start(a)
+    yield url
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    return Client(server, verbose=False)
+
+
+def test_ask_returns_verified_answer_with_citations(client):
+    r = client.predict("Which AWS chip is Apple evaluating for pre-training its models?", api_name="/ask")
+    assert isinstance(r, dict)
+    assert r["refused"] is False
+    assert r["text"] and "draft" not in r
+    assert r["citations"], r
+    for c in r["citations"]:
+        assert {"number", "title", "source", "quote"} <= set(c)
+        assert c["source"] in SEED_NAMES
+        assert fold(c["quote"]) in fold((SEEDS / c["source"]).read_text(encoding="utf-8"))
+    numbers = {int(n) for n in re.findall(r"\[(\d+)\]", r["text"])}
+    assert numbers <= {c["number"] for c in r["citations"]}
+    quoted = " ".join(c["context"] for c in r["citations"]) + r["text"]
+    assert "Trainium" in quoted
+
+
+def test_off_topic_question_is_refused(client):
+    r = client.predict("Who won the 2022 football World Cup?", api_name="/ask")
+    assert r["refused"] is True
+    assert r["citations"] == []
+    assert r["text"].startswith("The articles don't answer")
+
+
+def test_follow_up_uses_history(client):
+    first = client.predict("What is Benoit Dupin's role at Apple?", api_name="/ask")
+    history = [
+        {"role": "user", "content": first["question"]},
+        {"role": "assistant", "content": first["text"]},
+    ]
+    r = client.predict("Where did he work before Apple?", history, api_name="/ask")
+    # the follow-up is retrieved with the earlier turn's names carried over
+    assert "Dupin" in r["query"]
+
+
+def test_bad_question_is_a_clear_error(client):
+    with pytest.raises(AppError, match="question is empty"):
+        client.predict("   ", api_name="/ask")
+    with pytest.raises(AppError, match="limit is"):
+        client.predict("why " * 2000, api_name="/ask")
+
+
+def test_concurrent_clients_each_get_their_own_answer(server, client):
+    questions = [
+        "Which AWS chip is Apple evaluating for pre-training its models?",
+        "What is Benoit Dupin's role at Apple?",
+        "Who won the 2022 football World Cup?",
+        "What efficiency gain did Apple report with Amazon's chips?",
+    ]
+    expected = {q: client.predict(q, api_name="/ask") for q in questions}  # one at a time
+    results: dict[str, dict] = {}
+    errors: list[BaseException] = []
+
+    def ask(q: str) -> None:
+        try:
+            results[q] = Client(server, verbose=False).predict(q, api_name="/ask")
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not errors, errors
+    assert set(results) == set(questions)
+    for q, r in results.items():
+        assert r["question"] == q
+        assert r["refused"] == expected[q]["refused"]
+        assert r["text"] == expected[q]["text"]
+        assert [c["quote"] for c in r["citations"]] == [c["quote"] for c in expected[q]["citations"]]
+
+
+def test_empty_library_and_missing_model_say_what_to_do(tmp_path):
+    empty = Assistant(data_dir=tmp_path / "empty")
+    app, url = start(empty)
+    try:
+        with pytest.raises(AppError, match="No articles have been ingested"):
+            Client(url, verbose=False).predict("What is Trainium2?", api_name="/ask")
+    finally:
+        app.close()
+    broken = Assistant(data_dir=tmp_path / "broken", chat_model=str(tmp_path / "missing.gguf"))
+    broken.ingest([SEEDS / "000_c9fa0d67a8b7c485.txt"])
+    app, url = start(broken)
+    try:
+        with pytest.raises(AppError, match="chat model .*missing.gguf"):
+            Client(url, verbose=False).predict("Which AWS chip is Apple evaluating for pre-training?", api_name="/ask")
+    finally:
+        app.close()
