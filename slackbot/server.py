@@ -1,0 +1,254 @@
+"""Serving the bot: an HTTP endpoint for the Events API and slash commands,
+or a Socket Mode connection when SLACK_APP_TOKEN is set.
+
+    slackbot.run(assistant)                       # blocks; what `assistant slack` calls
+    server = slackbot.create_server(assistant, port=0).start()   # tests: background
+    ...; server.stop()
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Mapping
+from urllib.parse import parse_qsl
+
+from slack_bolt.request import BoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from .bot import SlackBot
+from .config import SlackSettings
+
+log = logging.getLogger("slackbot")
+READ_TIMEOUT = 10.0
+
+
+class _BadRequest(ValueError):
+    pass
+
+
+def check_payload(body: str, content_type: str) -> None:
+    """Raise _BadRequest unless `body` is a well-formed Slack request body."""
+    if body.startswith("{") or content_type == "application/json":
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            raise _BadRequest("body is not valid JSON") from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            raise _BadRequest("JSON body must be an object with a 'type'")
+        if payload["type"] == "event_callback":
+            event = payload.get("event")
+            if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+                raise _BadRequest("event_callback without an event object")
+        if payload["type"] == "url_verification" and not isinstance(payload.get("challenge"), str):
+            raise _BadRequest("url_verification without a challenge")
+        return
+    try:
+        form = dict(parse_qsl(body, keep_blank_values=True, strict_parsing=True))
+    except ValueError:
+        raise _BadRequest("body is neither JSON nor a form") from None
+    if "payload" in form:
+        try:
+            if not isinstance(json.loads(form["payload"]), dict):
+                raise ValueError
+        except ValueError:
+            raise _BadRequest("payload is not a JSON object") from None
+    elif "command" not in form and "ssl_check" not in form:
+        raise _BadRequest("form body is not a slash command")
+
+
+def _valid_signature(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
+    """Slack's v0 HMAC-SHA256 check, 5-minute window; False for any malformed header."""
+    if not timestamp.strip().isdigit() or not signature.startswith("v0="):
+        return False
+    try:
+        return verifier.is_valid(body, timestamp.strip(), signature)
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+class SlackServer:
+    """The Events API / slash command endpoint on a threaded HTTP server.
+
+    Every request is size-checked (400 past max_body_bytes), its signature
+    verified (401 if forged or older than 5 minutes) and parsed (400 if
+    malformed) before Bolt sees it.
+    """
+
+    def __init__(self, bot: SlackBot) -> None:
+        self.bot = bot
+        self.settings = bot.settings
+        self._thread: threading.Thread | None = None
+        self.httpd = ThreadingHTTPServer((self.settings.host, self.settings.port), self._handler())
+        self.httpd.daemon_threads = True
+
+    @property
+    def port(self) -> int:
+        return self.httpd.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.host}:{self.port}{self.settings.path}"
+
+    def start(self) -> "SlackServer":
+        """Serve in a background thread; returns at once."""
+        self._thread = threading.Thread(target=self.httpd.serve_forever, name="slackbot-http", daemon=True)
+        self._thread.start()
+        log.info("Slack endpoint listening on %s", self.url)
+        return self
+
+    def serve_forever(self) -> None:
+        log.info("Slack endpoint listening on %s", self.url)
+        try:
+            self.httpd.serve_forever()
+        finally:
+            self.httpd.server_close()
+            self.bot.close()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)
+        self.bot.close()
+
+    def __enter__(self) -> "SlackServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def _handler(self):
+        bot, settings = self.bot, self.settings
+        verifier = SignatureVerifier(settings.signing_secret)
+
+        class Handler(BaseHTTPRequestHandler):
+            server_version = "newsbot"
+            timeout = READ_TIMEOUT
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("%s " + format, self.address_string(), *args)
+
+            def do_GET(self) -> None:
+                if self.path.partition("?")[0] in ("/health", "/healthz"):
+                    return self._send(200, {"ok": True})
+                self._send(404, {"error": "not found"})
+
+            def do_POST(self) -> None:
+                request_path, _, query = self.path.partition("?")
+                if request_path != settings.path:
+                    return self._send(404, {"error": "not found"})
+                try:
+                    length = int(self.headers.get("Content-Length", ""))
+                except ValueError:
+                    return self._send(400, {"error": "Content-Length required"}, close=True)
+                if length < 0 or length > settings.max_body_bytes:
+                    return self._send(400, {"error": f"body larger than {settings.max_body_bytes} bytes"}, close=True)
+                raw = self.rfile.read(length)
+                if len(raw) != length:
+                    return self._send(400, {"error": "body shorter than Content-Length"}, close=True)
+                timestamp = self.headers.get("X-Slack-Request-Timestamp", "")
+                signature = self.headers.get("X-Slack-Signature", "")
+                if not _valid_signature(verifier, raw, timestamp, signature):
+                    log.warning("Rejected a request with a bad or stale Slack signature from %s", self.address_string())
+                    return self._send(401, {"error": "invalid request"})
+                try:
+                    body = raw.decode("utf-8")
+                    content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                    check_payload(body, content_type)
+                    request = BoltRequest(body=body, query=query, headers=self.headers)
+                except (UnicodeDecodeError, _BadRequest, ValueError) as exc:
+                    log.warning("Rejected a malformed Slack request: %s", exc)
+                    return self._send(400, {"error": f"malformed request: {exc}"})
+                try:
+                    response = bot.app.dispatch(request)
+                except Exception:
+                    log.exception("Bolt failed on a Slack request")
+                    return self._send(500, {"error": "internal error"})
+                headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+                self._send(response.status, response.body, headers)
+
+            def _send(self, status: int, body: Any, headers: Mapping[str, Any] | None = None, close: bool = False) -> None:
+                data = (body if isinstance(body, str) else json.dumps(body)).encode("utf-8")
+                self.send_response(status)
+                has_type = False
+                for name, values in (headers or {}).items():
+                    has_type |= name.lower() == "content-type"
+                    for value in values if isinstance(values, (list, tuple)) else [values]:
+                        self.send_header(name, value)
+                if not has_type:
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                if close:
+                    self.send_header("Connection", "close")
+                    self.close_connection = True
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+class SocketModeServer:
+    """The same bot over Socket Mode (an outbound WebSocket; no public URL)."""
+
+    def __init__(self, bot: SlackBot) -> None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        self.bot = bot
+        self.settings = bot.settings
+        self.handler = SocketModeHandler(bot.app, bot.settings.app_token)
+        self.port = None
+        self.url = None
+
+    def start(self) -> "SocketModeServer":
+        self.handler.connect()
+        log.info("Connected to Slack in Socket Mode")
+        return self
+
+    def serve_forever(self) -> None:
+        log.info("Connecting to Slack in Socket Mode")
+        try:
+            self.handler.start()
+        finally:
+            self.bot.close()
+
+    def stop(self) -> None:
+        self.handler.close()
+        self.bot.close()
+
+    def __enter__(self) -> "SocketModeServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def create_server(
+    assistant: Any,
+    settings: SlackSettings | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> SlackServer | SocketModeServer:
+    """Build (not start) the server: settings from `settings`, or SLACK_* env
+    plus `overrides` (port, host, api_url, …). Calls auth.test, so a bad token
+    fails here with SlackConfigError. Socket Mode if an app token is set."""
+    if settings is None:
+        settings = SlackSettings.from_env(env, **overrides)
+    elif overrides:
+        settings = settings.replace(**{k: v for k, v in overrides.items() if v is not None})
+    bot = SlackBot(assistant, settings)
+    return SocketModeServer(bot) if settings.socket_mode else SlackServer(bot)
+
+
+def run(assistant: Any, port: int = 3000, host: str = "127.0.0.1", settings: SlackSettings | None = None) -> None:
+    """Serve `assistant` on Slack until interrupted: HTTP (POST /slack/events on
+    host:port) or Socket Mode when SLACK_APP_TOKEN is set. Raises SlackConfigError
+    if SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is missing or the token is rejected."""
+    server = create_server(assistant, settings, port=port, host=host)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        log.info("Stopping the Slack bot")
