@@ -286,10 +286,10 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                     file_count="multiple", file_types=list(SUFFIXES), type="filepath", elem_id="na-upload",
                 )
                 results = gr.HTML(elem_id="na-results")
-                with gr.Row(equal_height=True):
+                with gr.Row():
                     remove_choice = gr.Dropdown(label="Remove an article", choices=[], value=None, scale=4,
                                                 elem_id="na-remove-choice")
-                    remove_btn = gr.Button("Remove", variant="stop", scale=1, elem_id="na-remove")
+                    remove_btn = gr.Button("Remove", variant="stop", scale=0, min_width=120, elem_id="na-remove")
                 removed = gr.HTML(elem_id="na-removed")
             with gr.Tab("Settings", id="settings"):
                 s = a.settings
