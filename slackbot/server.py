@@ -145,6 +145,7 @@ class SlackServer:
                 except ValueError:
                     return self._send(400, {"error": "Content-Length required"}, close=True)
                 if length < 0 or length > settings.max_body_bytes:
+                    log.warning("Rejected a %s-byte Slack request (limit %s)", length, settings.max_body_bytes)
                     return self._send(400, {"error": f"body larger than {settings.max_body_bytes} bytes"}, close=True)
                 raw = self.rfile.read(length)
                 if len(raw) != length:
@@ -247,6 +248,8 @@ def run(assistant: Any, port: int = 3000, host: str = "127.0.0.1", settings: Sla
     """Serve `assistant` on Slack until interrupted: HTTP (POST /slack/events on
     host:port) or Socket Mode when SLACK_APP_TOKEN is set. Raises SlackConfigError
     if SLACK_BOT_TOKEN or SLACK_SIGNING_SECRET is missing or the token is rejected."""
+    if not logging.getLogger().handlers:  # the CLI configures none: show start-up and errors
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = create_server(assistant, settings, port=port, host=host)
     try:
         server.serve_forever()
