@@ -58,6 +58,8 @@ def chunk_article(article: Article, max_tokens: int = 160, overlap: int = 32) ->
                     break
                 carried.insert(0, prev)
                 kept += prev[2]
+            while carried and kept + sent[2] > max_tokens:  # overlap never pushes a chunk past the budget
+                kept -= carried.pop(0)[2]
             current, size = carried, kept
         current.append(sent)
         size += sent[2]

@@ -31,6 +31,15 @@ from .verify import verify
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 PROMPT_EVIDENCE = 4
+# Requests to do something other than answer from the articles ("write a poem",
+# "ignore your instructions"): refused outright, whatever the articles contain.
+_NOT_A_QUESTION = re.compile(
+    r"^\W*(please\W+)?(ignore|forget|disregard|pretend|act as|roleplay|role-play|write|compose|draw|sing|imagine|"
+    r"oublie|ignore|écris|ecris|invente|imagine)\b"
+    r"|\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|articles|prompt)\b"
+    r"|\b(poem|joke|song|limerick|haiku|poème|blague|chanson)s?\b",
+    re.IGNORECASE,
+)
 CONFLICT_MARGIN = 0.06
 ON_TOPIC_MARGIN = 0.1
 MIN_SENTENCE_COVERAGE = 0.25
@@ -127,7 +136,7 @@ class Assistant:
         ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language)
         timings["evidence"] = time.perf_counter() - t1
         answer = Answer(question=question, text="", refused=True, language=language, query=query)
-        good = [e for e in ranked if answerable(e)]
+        good = [] if _NOT_A_QUESTION.search(question) else [e for e in ranked if answerable(e)]
         if not good:
             answer.text = refusal_text(language, _topics(passages, self.documents))
             timings["total"] = time.perf_counter() - t0

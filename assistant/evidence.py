@@ -26,7 +26,8 @@ _ANAPHOR = re.compile(
 _EARLY_PRONOUN = re.compile(r"^(?:\W*\w+\W+){0,8}?(he|she|they|il|elle|ils|elles)\b", re.IGNORECASE)
 # Questions that can only be answered with a number.
 _NEEDS_NUMBER = re.compile(
-    r"\b(how (many|much|long|old|often)|what (percentage|percent|share|number|amount|price)|combien|quel(le)? (pourcentage|prix|montant|nombre)|what year|in which year|en quelle année)\b",
+    r"\b(how (many|much|long|old|often)|what (percentage|percent|share|number|amount|price)|combien|quel(le)? (pourcentage|prix|montant|nombre)|what year|in which year|en quelle année|"
+    r"price|cost|salary|revenue|profit|prix|salaire|co[uû]t)\b",
     re.IGNORECASE,
 )
 # Finer answer types: a percentage, a sum of money, or a count of something named.
@@ -155,6 +156,8 @@ def _coverage(q_terms: list[str], carried: list[str], pool: set[str], weights: d
         return 0.0
     total = sum(weights[t] for t in q_terms)
     found = sum(weights[t] for t in q_terms if term_in(t, pool))
+    if not found:
+        return 0.0  # words carried from earlier turns cannot answer a question on their own
     bonus = sum(weights[t] for t in carried if term_in(t, pool))
     return min(1.0, (found + 0.5 * bonus) / total)
 
