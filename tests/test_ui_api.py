@@ -32,9 +32,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(assistant: Assistant):
+def start(assistant: Assistant, auth=None):
     app = build_app(assistant)
-    url = launch(app, "127.0.0.1", free_port(), block=False, quiet=True)
+    url = launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)
     return app, url
 
 
@@ -43,10 +43,15 @@ def fold(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def assistant(tmp_path_factory):
     a = Assistant(data_dir=tmp_path_factory.mktemp("api-data"))
     a.ingest([SEEDS])
-    app, url = start(a)
+    return a
+
+
+@pytest.fixture(scope="module")
+def server(assistant):
+    app, url = start(assistant)
     yield url
     app.close()
 
@@ -114,11 +119,11 @@ def test_concurrent_clients_each_get_their_own_answer(server, client):
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
-    threads = [threading.Thread(target=ask, args=(q,)) for q in questions * 2]
+    threads = [threading.Thread(target=ask, args=(q,)) for q in questions]
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=180)
+        t.join(timeout=600)
     assert not errors, errors
     assert set(results) == set(questions)
     for q, r in results.items():
@@ -142,5 +147,19 @@ def test_empty_library_and_missing_model_say_what_to_do(tmp_path):
     try:
         with pytest.raises(AppError, match="chat model .*missing.gguf"):
             Client(url, verbose=False).predict("Which AWS chip is Apple evaluating for pre-training?", api_name="/ask")
+    finally:
+        app.close()
+
+
+def test_sign_in_protects_the_api(assistant):
+    app, url = start(assistant, auth=("ann", "s3cret"))
+    try:
+        with pytest.raises(Exception):
+            Client(url, verbose=False).predict("Who won the 2022 football World Cup?", api_name="/ask")
+        with pytest.raises(Exception):
+            Client(url, auth=("ann", "wrong"), verbose=False)
+        r = Client(url, auth=("ann", "s3cret"), verbose=False).predict(
+            "Who won the 2022 football World Cup?", api_name="/ask")
+        assert r["refused"] is True
     finally:
         app.close()

@@ -23,7 +23,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 FINAL = ".na-answer, .na-refused, .na-error"
-ANSWER_TIMEOUT = 90_000
+ANSWER_TIMEOUT = 240_000  # generous: the machine may be shared with other model runs
 
 # Records every draft the page shows while an answer streams.
 RECORD_DRAFTS = """
@@ -234,9 +234,9 @@ def test_html_in_articles_and_questions_is_inert(page, tmp_path):
     assert final.get_attribute("data-state") == "answer"
     expect(final).to_contain_text("Lake Perrow")
     expect(final.locator(".na-card").first).to_contain_text("<script>window.__pwned=2</script>")
-    ask(page, '<img src=x onerror="window.__pwned=4"> <script>window.__pwned=5</script> regatta?')
-    expect(page.locator(".na-user").last).to_have_text(
-        '<img src=x onerror="window.__pwned=4"> <script>window.__pwned=5</script> regatta?')
+    html_question = 'Who won the World Cup? <img src=x onerror="window.__pwned=4"> <script>window.__pwned=5</script>'
+    ask(page, html_question)
+    expect(page.locator(".na-user").last).to_have_text(html_question)
 
     page.wait_for_timeout(300)  # give any injected handler time to fire
     assert page.evaluate("typeof window.__pwned") == "undefined"
@@ -249,25 +249,33 @@ def test_html_in_articles_and_questions_is_inert(page, tmp_path):
 def test_settings_show_model_and_retrieval_scores(page, assistant):
     page.get_by_role("tab", name="Settings").click()
     expect(page.locator("#na-model")).to_have_text(assistant.settings.chat_model)
-    page.locator("#na-scores input[type=checkbox]").check()
-    page.get_by_role("tab", name="Chat").click()
-    final = ask(page, "What is Benoit Dupin's role at Apple?")
-    rows = final.locator(".na-scores tbody tr")
-    assert rows.count() >= 1
-    expect(rows.first).to_contain_text(".txt")
+    k = assistant.settings.top_k
+    try:
+        page.locator("#na-topk input[type=number]").fill("3")
+        page.locator("#na-topk input[type=number]").press("Enter")
+        expect(page.get_by_text("Retrieving 3 passages per question.")).to_be_visible()
+        assert assistant.settings.top_k == 3
+        page.locator("#na-scores input[type=checkbox]").check()
+        page.get_by_role("tab", name="Chat").click()
+        final = ask(page, "Who won the 2022 football World Cup?")  # refused: no model call needed
+        rows = final.locator(".na-scores tbody tr")
+        expect(rows).to_have_count(3)
+        expect(rows.first).to_contain_text(".txt")
+    finally:
+        assistant.settings = assistant.settings.replace(top_k=k)
 
 
-def test_several_tabs_at_once_each_get_their_own_answer(browser, url, assistant):
-    questions = [
-        "What is Benoit Dupin's role at Apple?",
-        "Which AWS chip is Apple evaluating for pre-training its models?",
-        "Who won the 2022 football World Cup?",
+def test_several_tabs_at_once_each_get_their_own_answer(browser, url):
+    # (question, what its own answer must show): the answers must not mix between tabs
+    cases = [
+        ("What is Benoit Dupin's role at Apple?", "answer", "Dupin"),
+        ("Which AWS chip is Apple evaluating for pre-training its models?", "answer", "Trainium"),
+        ("Who won the 2022 football World Cup?", "refused", "Not in the articles"),
     ]
-    expected = {q: assistant.ask(q) for q in questions}
-    contexts = [browser.new_context() for _ in questions]  # separate sessions
+    contexts = [browser.new_context() for _ in cases]  # separate browser sessions
     try:
         pages = [open_page(c, url) for c in contexts]
-        for p, q in zip(pages, questions):
+        for p, (q, _, _) in zip(pages, cases):
             p.locator("#na-question textarea").fill(q)
         for p in pages:
             p.locator("#na-question textarea").press("Enter")
@@ -279,14 +287,13 @@ def test_several_tabs_at_once_each_get_their_own_answer(browser, url, assistant)
                 break
             pages[0].wait_for_timeout(100)
         assert saw_queue
-        for p, q in zip(pages, questions):
+        for p, (q, state, must_show) in zip(pages, cases):
             p.wait_for_selector(FINAL, timeout=ANSWER_TIMEOUT)
             expect(p.locator(".na-user")).to_have_count(1)
             expect(p.locator(".na-user")).to_have_text(q)
             final = p.locator(FINAL).last
-            want = expected[q]
-            assert final.get_attribute("data-state") == ("refused" if want.refused else "answer")
-            assert fold(final.locator(".na-text").inner_text()) == fold(want.text)
+            assert final.get_attribute("data-state") == state
+            expect(final).to_contain_text(must_show)
     finally:
         for c in contexts:
             c.close()

@@ -79,13 +79,15 @@ CSS = """
   font-weight: 700; min-width: 1.3rem; text-align: center; padding: 0 .35rem; }
 .na-title { font-weight: 600; }
 .na-file { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .75rem; color: var(--body-text-color-subdued); }
-.na-context { margin: .4rem 0 0; padding: .2rem 0 .2rem .7rem; border-left: 3px solid var(--border-color-primary);
+.na-card .na-context { margin: .4rem 0 0; padding: .2rem 0 .2rem .7rem; border-left: 3px solid var(--border-color-primary);
   font-size: .88rem; color: var(--body-text-color-subdued); white-space: pre-wrap; }
-.na-context mark { background: #ffe58a; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
+.na-card .na-context mark { background: #ffe58a; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
 .na-actions { margin-top: .5rem; }
 .na-copy { font-size: .75rem; border: 1px solid var(--border-color-primary); border-radius: 6px;
   padding: .15rem .55rem; background: var(--background-fill-primary); cursor: pointer; }
 .na-scores { margin-top: .5rem; font-size: .78rem; }
+.na-scores td.na-n { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.na-scores td.na-art { min-width: 12rem; }
 .na-scores table, .na-library { border-collapse: collapse; width: 100%; }
 .na-scores td, .na-scores th, .na-library td, .na-library th { border-bottom: 1px solid var(--border-color-primary);
   padding: .25rem .4rem; text-align: left; vertical-align: top; }
@@ -195,7 +197,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         examples = example_questions(docs)
         buttons = [gr.update(value=q, visible=True) for q in examples]
         buttons += [gr.update(visible=False)] * (N_EXAMPLES - len(buttons))
-        return [_empty_chat(a, docs), *library_view(docs), *buttons]
+        return [_empty_chat(a, docs), *library_view(docs), gr.update(value=a.settings.top_k), *buttons]
 
     # -- library ------------------------------------------------------------
     def library_view(docs=None) -> tuple:
@@ -327,8 +329,8 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         remove_btn.click(remove_article, remove_choice, [removed, library, remove_choice],
                          concurrency_id="library", concurrency_limit=1, api_visibility="private")
         library_tab.select(library_view, None, [library, remove_choice], queue=False, api_visibility="private")
-        top_k.release(set_top_k, top_k, top_k_note, queue=False, api_visibility="private")
-        demo.load(on_load, None, [chat, library, remove_choice, *example_buttons], queue=False,
+        top_k.input(set_top_k, top_k, top_k_note, queue=False, api_visibility="private")
+        demo.load(on_load, None, [chat, library, remove_choice, top_k, *example_buttons], queue=False,
                   api_visibility="private")
 
         gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=1)
@@ -345,13 +347,19 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tupl
     keeps running in a background thread (stop it with `app.close()`)."""
     max_mb = getattr(app, "news_ui", {}).get("max_upload_mb", 5)
     theme = gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
-    _, url, _ = app.launch(
-        server_name=host, server_port=port, auth=auth,
-        auth_message="Sign in to use the news assistant." if auth else None,
-        inbrowser=open_browser, prevent_thread_lock=True, share=False, ssr_mode=False,
-        max_file_size=f"{max_mb}mb", show_error=False, quiet=True, css=CSS, theme=theme,
-        footer_links=["api"],
-    )
+    try:
+        _, url, _ = app.launch(
+            server_name=host, server_port=port, auth=auth,
+            auth_message="Sign in to use the news assistant." if auth else None,
+            inbrowser=open_browser, prevent_thread_lock=True, share=False, ssr_mode=False,
+            max_file_size=f"{max_mb}mb", show_error=False, quiet=True, css=CSS, theme=theme,
+            footer_links=["api"],
+        )
+    except OSError as exc:
+        if "empty port" in str(exc):
+            raise OSError(f"Port {port} on {host} is already in use. Stop the other server or pick another "
+                          "port (assistant serve --port N).") from None
+        raise
     url = _public_url(host, port, url)
     if not quiet:
         print(f"News assistant running at {url}" + (" (sign-in required)" if auth else ""), flush=True)

@@ -117,7 +117,7 @@ def source_card(c: Citation, pid: str) -> str:
         f'<div class="na-card-head"><span class="na-num">{c.number}</span>'
         f'<span class="na-title">{esc(c.title)}</span>'
         f'<span class="na-file">{esc(c.source)}</span></div>'
-        f'<blockquote class="na-context">{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}</blockquote></li>'
+        f'<div class="na-context">{esc(before)}<mark>{esc(quote)}</mark>{esc(after)}</div></li>'
     )
 
 
@@ -161,13 +161,13 @@ def _scores(passages: Sequence[Passage] | None) -> str:
     if not passages:
         return ""
     rows = "".join(
-        f"<tr><td>{i}</td><td>{p.score:.3f}</td><td>{p.similarity:.3f}</td>"
-        f"<td>{esc(p.title)}<br><span class='na-file'>{esc(p.source)}</span></td>"
+        f"<tr><td class='na-n'>{i}</td><td class='na-n'>{p.score:.3f}</td><td class='na-n'>{p.similarity:.3f}</td>"
+        f"<td class='na-art'>{esc(p.title)}<br><span class='na-file'>{esc(p.source)}</span></td>"
         f"<td class='na-snippet'>{esc(_snip(p.text))}</td></tr>"
         for i, p in enumerate(passages, 1)
     )
     return (
-        '<details class="na-scores" open><summary>Retrieved passages and scores</summary>'
+        '<details class="na-scores"><summary>Retrieved passages and scores</summary>'
         "<table><thead><tr><th>#</th><th>score</th><th>similarity</th><th>article</th><th>passage</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></details>"
     )
