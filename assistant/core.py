@@ -26,7 +26,7 @@ from .prompt import build_messages
 from .retrieval import Passage, Retriever
 from .settings import Settings
 from .store import VectorStore, open_store
-from .text import numbers, paraphrases, term_in, terms, words
+from .text import numbers, paraphrases, sentence_spans, term_in, terms, words
 from .verify import verify
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
@@ -40,7 +40,7 @@ _NOT_A_QUESTION = re.compile(
     r"|\b(poem|joke|song|limerick|haiku|poème|blague|chanson)s?\b",
     re.IGNORECASE,
 )
-CONFLICT_MARGIN = 0.06
+CONFLICT_MARGIN = 0.12
 ON_TOPIC_MARGIN = 0.1
 MIN_SENTENCE_COVERAGE = 0.25
 
@@ -133,7 +133,7 @@ class Assistant:
         timings["retrieve"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         idf = idf_from(self.library.lexical.idf)
-        ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language)
+        ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language, self._preceding)
         timings["evidence"] = time.perf_counter() - t1
         answer = Answer(question=question, text="", refused=True, language=language, query=query)
         good = [] if _NOT_A_QUESTION.search(question) else [e for e in ranked if answerable(e)]
@@ -164,6 +164,21 @@ class Assistant:
         yield answer
 
     # -- helpers ------------------------------------------------------------
+    def _preceding(self, passage: Passage) -> tuple[int, str] | None:
+        """The last sentence before `passage`, from the chunk before it."""
+        doc_id, _, position = passage.chunk_id.rpartition(":")
+        if not position.isdigit() or int(position) == 0:
+            return None
+        found = self.library.store.get([f"{doc_id}:{int(position) - 1}"])
+        if not found:
+            return None
+        prev = found[0]
+        spans = [(a, b) for a, b in sentence_spans(prev.text) if prev.start + b <= passage.start]
+        if not spans:
+            return None
+        a, b = spans[-1]
+        return prev.start + a, prev.text[a:b]
+
     def _clean(self, question: str) -> str:
         if not isinstance(question, str):
             raise QuestionError(f"The question must be text. Currently, it is {type(question).__name__}.")
@@ -231,7 +246,7 @@ def _with_marker(sentence: str, n: int) -> str:
     sentence = sentence.strip()
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
-    return f"{sentence} [{n}]"
+    return f"{sentence} [{n}]."
 
 
 def _on_topic(sentence: str, focus_weights: dict[str, float], support: Evidence, best: Evidence) -> bool:
@@ -293,9 +308,12 @@ def _distinct(ranked: list[Evidence]) -> list[Evidence]:
 
 
 def _citation(number: int, e: Evidence) -> Citation:
+    context, context_start = e.passage.text, e.passage.start
+    if e.start < context_start:  # the quote reaches back into the previous chunk
+        context, context_start = e.text, e.start
     return Citation(
         number=number, doc_id=e.doc_id, title=e.title, source=e.source, quote=e.text,
-        start=e.start, end=e.end, context=e.passage.text, context_start=e.passage.start,
+        start=e.start, end=e.end, context=context, context_start=context_start,
     )
 
 

@@ -88,14 +88,17 @@ def select_evidence(
     question_vector: np.ndarray | None = None,
     context_terms: list[str] | None = None,
     language: str = "",
+    preceding: Callable[[Passage], tuple[int, str] | None] | None = None,
 ) -> list[Evidence]:
     """Score every sentence of `passages` against `question`, best first.
 
     `context_terms` are terms carried from earlier turns of a conversation; a
     sentence may match them as well as the question's own terms. Sentences in
-    the question's `language` get a small bonus.
+    the question's `language` get a small bonus. `preceding(passage)` gives the
+    sentence before a passage (its start and text), for a passage that opens
+    with a pronoun.
     """
-    units = _units(passages)
+    units = _units(passages, preceding)
     if not units:
         return []
     qvec = embedder.embed([question])[0] if question_vector is None else question_vector
@@ -162,20 +165,30 @@ def _coverage(q_terms: list[str], carried: list[str], pool: set[str], weights: d
     return min(1.0, (found + 0.5 * bonus) / total)
 
 
-def _units(passages: list[Passage]) -> list[tuple[int, int, str, Passage]]:
+def _units(
+    passages: list[Passage], preceding: Callable[[Passage], tuple[int, str] | None] | None
+) -> list[tuple[int, int, str, Passage]]:
     """(start, end, text, passage) per evidence unit, in article coordinates, de-duplicated."""
     seen: set[tuple[str, int, int]] = set()
     units = []
     for p in passages:
         spans = sentence_spans(p.text)
         for i, (a, b) in enumerate(spans):
-            if i > 0 and (_ANAPHOR.match(p.text[a:b]) or _EARLY_PRONOUN.match(p.text[a:b])) and "\n\n" not in p.text[spans[i - 1][1]:a]:
-                a = spans[i - 1][0]
-            key = (p.doc_id, p.start + a, p.start + b)
-            if key in seen or len(words(p.text[a:b])) < 4:
+            start, text = p.start + a, p.text[a:b]
+            leans = _ANAPHOR.match(text) or _EARLY_PRONOUN.match(text)
+            if leans and i > 0 and "\n\n" not in p.text[spans[i - 1][1]:a]:
+                start, text = p.start + spans[i - 1][0], p.text[spans[i - 1][0]:b]
+            elif leans and i == 0 and preceding:
+                before = preceding(p)  # the referent sits at the end of the previous chunk
+                if before and before[0] + len(before[1]) <= p.start:
+                    gap = p.start - before[0] - len(before[1])
+                    if gap <= 2:
+                        start, text = before[0], before[1] + (" " if gap else "") * gap + p.text[a:b]
+            key = (p.doc_id, start, p.start + b)
+            if key in seen or len(words(text)) < 4:
                 continue
             seen.add(key)
-            units.append((p.start + a, p.start + b, p.text[a:b], p))
+            units.append((start, p.start + b, text, p))
     return units
 
 
