@@ -280,7 +280,9 @@ def _serve(args) -> int:
 def _slack(args) -> int:
     import slackbot
 
-    slackbot.run(_assistant(args), port=args.port, host=args.host)
+    # Check SLACK_* first: a missing token should not wait for the models to load.
+    settings = slackbot.SlackSettings.from_env(port=args.port, host=args.host)
+    slackbot.run(_assistant(args), port=args.port, host=args.host, settings=settings)
     return 0
 
 
