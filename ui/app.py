@@ -25,7 +25,7 @@ from typing import Any, Iterator, Sequence
 
 import gradio as gr
 
-from assistant import Answer, Assistant, AssistantError, EmptyLibraryError, ModelError, QuestionError
+from assistant import Answer, Assistant, AssistantError, EmptyLibraryError, ModelError
 from assistant.loading import SUFFIXES
 
 from . import render
@@ -421,8 +421,6 @@ def _advice(exc: AssistantError, api: bool = False) -> str:
         msg += " In this page: open the Library tab and upload .txt, .md or .html articles."
     elif isinstance(exc, ModelError):
         msg += " (This must be fixed on the server; then restart `assistant serve`.)"
-    elif isinstance(exc, QuestionError) and not api:
-        pass
     return msg
 
 
