@@ -38,3 +38,14 @@ def fresh(tmp_path, seeded_dir):
     target = tmp_path / "data"
     shutil.copytree(seeded_dir, target)
     return Assistant(data_dir=target)
+
+
+@pytest.fixture(scope="module")
+def module_assistant(tmp_path_factory, seeded_dir):
+    """An Assistant of one test module's own, over a copy of the seeded store,
+    for modules that add or remove articles."""
+    from assistant import Assistant
+
+    target = tmp_path_factory.mktemp("module") / "data"
+    shutil.copytree(seeded_dir, target)
+    return Assistant(data_dir=target)

@@ -43,10 +43,8 @@ def slack():
 
 
 @pytest.fixture(scope="module")
-def slack_assistant(tmp_path_factory):
-    a = Assistant(data_dir=tmp_path_factory.mktemp("slack-data"))
-    a.ingest([SEEDS])
-    return a
+def slack_assistant(module_assistant):
+    return module_assistant
 
 
 @pytest.fixture(scope="module")

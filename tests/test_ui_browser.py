@@ -52,10 +52,8 @@ def fold(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory):
-    a = Assistant(data_dir=tmp_path_factory.mktemp("ui-data"))
-    a.ingest([SEEDS])
-    return a
+def assistant(module_assistant):
+    return module_assistant
 
 
 @pytest.fixture(scope="module")
