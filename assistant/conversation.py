@@ -12,7 +12,7 @@ import re
 from typing import Sequence
 
 from .errors import QuestionError
-from .text import words
+from .text import STOPWORDS, fold, words
 
 _LEANS_ON_CONTEXT = re.compile(
     r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|that|these|those|there|"
@@ -55,8 +55,6 @@ def carried_names(history: Sequence[dict]) -> list[str]:
 
 
 def _names(text: str) -> list[str]:
-    from .text import STOPWORDS, fold
-
     return list(dict.fromkeys(
         w for w in words(text)
         if (w[0].isupper() or any(c.isdigit() for c in w)) and fold(w) not in STOPWORDS and len(w) > 1

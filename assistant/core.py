@@ -35,7 +35,7 @@ PROMPT_EVIDENCE = 4
 # "ignore your instructions"): refused outright, whatever the articles contain.
 _NOT_A_QUESTION = re.compile(
     r"^\W*(please\W+)?(ignore|forget|disregard|pretend|act as|roleplay|role-play|write|compose|draw|sing|imagine|"
-    r"oublie|ignore|écris|ecris|invente|imagine)\b"
+    r"oublie|écris|ecris|invente)\b"
     r"|\b(ignore|disregard|forget) (all |any |your |the |previous |prior )*(instructions|rules|articles|prompt)\b"
     r"|\b(poem|joke|song|limerick|haiku|poème|blague|chanson)s?\b",
     re.IGNORECASE,
@@ -122,7 +122,7 @@ class Assistant:
         query, carried = question, []
         if needs_context(question, turns):
             extra = carried_names(turns)
-            carried = [t for t in dict.fromkeys(terms(" ".join(extra)))]
+            carried = list(dict.fromkeys(terms(" ".join(extra))))
             query = f"{question} ({' '.join(extra)})" if extra else question
         alike = paraphrases(question)
         carried += [t for t in dict.fromkeys(terms(" ".join(alike))) if t not in carried]
@@ -133,10 +133,12 @@ class Assistant:
         timings["retrieve"] = time.perf_counter() - t0
         t1 = time.perf_counter()
         idf = idf_from(self.library.lexical.idf)
-        ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language, self._preceding)
+        good = []
+        if not _NOT_A_QUESTION.search(question):  # the passages still name the topics a refusal offers
+            ranked = select_evidence(question, passages, self.embedder, idf, qvec, carried, language, self._preceding)
+            good = [e for e in ranked if answerable(e)]
         timings["evidence"] = time.perf_counter() - t1
         answer = Answer(question=question, text="", refused=True, language=language, query=query)
-        good = [] if _NOT_A_QUESTION.search(question) else [e for e in ranked if answerable(e)]
         if not good:
             answer.text = refusal_text(language, _topics(passages, self.documents))
             timings["total"] = time.perf_counter() - t0
