@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import threading
 from pathlib import Path
 
@@ -17,29 +16,12 @@ from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
-from ui import build_app, launch  # noqa: E402
+from ui_support import SEED_NAMES, fold, start  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SEED_NAMES = {p.name for p in SEEDS.iterdir()}
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(assistant: Assistant, auth=None):
-    app = build_app(assistant)
-    url = launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)
-    return app, url
-
-
-def fold(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")

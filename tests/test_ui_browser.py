@@ -4,7 +4,6 @@ Assistant and model, real Chroma, seeds ingested into a temporary folder."""
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,10 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
 from assistant import Assistant  # noqa: E402
-from ui import build_app, launch  # noqa: E402
+from ui_support import SEED_NAMES, fold, start  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-SEED_NAMES = {p.name for p in SEEDS.iterdir()}
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -34,21 +32,6 @@ new MutationObserver(() => {
 """
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore:::gradio.queueing")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(assistant: Assistant, **kwargs):
-    app = build_app(assistant, **kwargs)
-    return app, launch(app, "127.0.0.1", free_port(), block=False, quiet=True)
-
-
-def fold(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture(scope="module")

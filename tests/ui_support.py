@@ -1,0 +1,28 @@
+"""What the web UI tests share: a free port, the app started on loopback,
+whitespace folding for comparing page text with article text."""
+
+from __future__ import annotations
+
+import socket
+
+from assistant import Assistant
+from conftest import SEEDS
+from ui import build_app, launch
+
+SEED_NAMES = {p.name for p in SEEDS.iterdir()}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(assistant: Assistant, auth=None, **kwargs):
+    """Build the app and serve it on 127.0.0.1 in the background: (app, url)."""
+    app = build_app(assistant, **kwargs)
+    return app, launch(app, "127.0.0.1", free_port(), auth=auth, block=False, quiet=True)
+
+
+def fold(text: str) -> str:
+    return " ".join(text.split())
