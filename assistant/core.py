@@ -21,7 +21,7 @@ from .embedder import Embedder, OnnxUSEEmbedder
 from .errors import EmptyLibraryError, QuestionError
 from .evidence import Evidence, answerable, idf_from, needs_number, question_terms, select_evidence
 from .library import Document, IngestReport, Library, Progress
-from .llm import ChatModel, LlamaCppModel
+from .llm import ChatModel, open_model
 from .prompt import build_messages
 from .retrieval import Passage, Retriever
 from .settings import Settings
@@ -93,9 +93,7 @@ class Assistant:
         """The chat model, loaded on first use (search and ingest never need it)."""
         with self._model_lock:
             if self._model is None:
-                s = self.settings
-                path = modelfiles.resolve(s.chat_model, "chat", s)
-                self._model = LlamaCppModel(path, s.threads, s.context_tokens)
+                self._model = open_model(self.settings)
             return self._model
 
     # -- answers ------------------------------------------------------------

@@ -28,6 +28,14 @@ class ChatModel(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def open_model(settings) -> ChatModel:
+    """The chat model named by `settings` (the one factory for model backends)."""
+    from . import modelfiles
+
+    path = modelfiles.resolve(settings.chat_model, "chat", settings)
+    return LlamaCppModel(path, settings.threads, settings.context_tokens)
+
+
 class LlamaCppModel:
     def __init__(self, path: Path, threads: int = 2, context_tokens: int = 2048) -> None:
         try:
