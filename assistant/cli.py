@@ -38,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="machine-readable report")
     c.set_defaults(func=_ingest)
 
+    c = sub.add_parser("check", help="compare the vector store and the lexical catalog; --repair fixes differences")
+    c.add_argument("--repair", action="store_true", help="re-embed or remove what is inconsistent")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=_check)
+
     c = sub.add_parser("documents", help="list the ingested articles")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_documents)
@@ -104,17 +109,25 @@ def _assistant(args):
 def _ingest(args) -> int:
     from tqdm import tqdm
 
+    import time
+
     assistant = _assistant(args)
     bar = tqdm(total=0, unit="file", desc="Ingesting", disable=args.json or None)
+    t0 = time.perf_counter()
 
     def progress(done: int, total: int, name: str) -> None:
         bar.total = total
         bar.n = done
-        bar.set_postfix_str(name[-40:])
+        rate = assistant.library.chunks_stored / max(time.perf_counter() - t0, 1e-9)
+        bar.set_postfix_str(f"{rate:.0f} chunks/s {name[-40:]}")
         bar.refresh()
 
-    report = assistant.ingest(args.paths, progress)
+    def notify(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    report = assistant.library.ingest(args.paths, progress, notify=notify)
     bar.close()
+    seconds = time.perf_counter() - t0
     if args.json:
         print(json.dumps([r.__dict__ for r in report.results], ensure_ascii=False, indent=2))
     else:
@@ -123,8 +136,26 @@ def _ingest(args) -> int:
                 print(f"  skipped  {r.path}: {r.reason}")
             elif r.status != "unchanged":
                 print(f"  {r.status:<8} {r.path} ({r.n_chunks} chunks) {r.title}")
-        print(report.summary())
+        stored = assistant.library.chunks_stored
+        print(report.summary() + (f" ({stored} chunks in {seconds:.1f} s, {stored / seconds:.0f} chunks/s)" if stored else ""))
     return 1 if report.results and len(report.skipped) == len(report.results) else 0
+
+
+def _check(args) -> int:
+    from .check import check
+
+    report = check(_assistant(args).library, repair=args.repair)
+    if args.json:
+        print(json.dumps({"documents": report.documents, "chunks": report.chunks,
+                          "differences": [d.__dict__ for d in report.differences],
+                          "repaired": report.repaired}, ensure_ascii=False, indent=2))
+    else:
+        for d in report.differences:
+            print(f"  {d.kind:<20} {d.target}  {d.detail}")
+        for line in report.repaired:
+            print(f"  repaired: {line}")
+        print(report.summary())
+    return 0 if report.ok or report.repaired else 1
 
 
 def _documents(args) -> int:

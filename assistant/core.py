@@ -67,7 +67,7 @@ class Assistant:
         s = self.settings
         self.embedder = embedder or OnnxUSEEmbedder(modelfiles.resolve(s.embed_model, "embedding", s), s.threads)
         self.library = Library(s, self.embedder, store or open_store(s))
-        self.retriever = Retriever(self.embedder, self.library.store, self.library.lexical)
+        self.retriever = Retriever(self.embedder, self.library.store, self.library.lexical, library=self.library)
         self._model = model
         self._model_lock = threading.Lock()
 

@@ -1,98 +1,227 @@
-"""A persistent BM25 index over chunk terms, kept beside the Chroma collection.
+"""The catalog: every stored chunk's metadata and terms, with BM25 search,
+in SQLite (FTS5) beside the Chroma collection.
 
 Embedded Chroma has no sparse index, so exact-word matching (names, numbers,
-chip models like "Trainium2") lives here. The index stores each chunk's terms
-and is rewritten atomically on every change; `sync` rebuilds it whenever its
-chunk ids differ from the vector store's, so the two never drift apart.
+chip models like "Trainium2") lives here. SQLite gives what a JSON file did
+not:
+
+- writes are incremental transactions (an ingest adds its chunks, it never
+  rewrites the whole index), so ingest does not grow quadratically;
+- every read is one statement, so a search sees a consistent snapshot while
+  another thread or process ingests (WAL mode: readers never block writers);
+- several processes on one data dir share one index, and a reader never
+  writes, so no process can put back a stale copy;
+- a `kill -9` loses at most the last uncommitted batch, which `sync` fetches
+  again from the vector store (the source of truth) on the next write.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import tempfile
-from collections import Counter
+import sqlite3
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from .chunking import Chunk
+from .errors import StoreError
 from .text import terms
 
-K1 = 1.5
-B = 0.75
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chunk (
+    rowid INTEGER PRIMARY KEY,
+    cid TEXT UNIQUE NOT NULL,
+    doc_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    source TEXT NOT NULL,
+    language TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    added REAL NOT NULL,
+    terms TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunk_doc ON chunk(doc_id);
+CREATE INDEX IF NOT EXISTS chunk_source ON chunk(source);
+CREATE VIRTUAL TABLE IF NOT EXISTS lex USING fts5(terms, content='chunk', content_rowid='rowid');
+CREATE VIRTUAL TABLE IF NOT EXISTS lex_vocab USING fts5vocab(lex, 'row');
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+"""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One chunk as the catalog knows it (what `sync` and `check` compare)."""
+
+    chunk: Chunk
+    n_chunks: int
+    """Chunks of its document when it was stored (0: unknown, an older store)."""
+    added: float
+    """When its document was stored (seconds since the epoch)."""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    doc_id: str
+    title: str
+    source: str
+    language: str
+    n_chunks: int
+    """Chunks present."""
+    expected: int
+    """Chunks the document was stored with (0: unknown)."""
+    added: float
 
 
 class LexicalIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._docs: dict[str, list[str]] = {}
-        if path.is_file():
-            try:
-                self._docs = json.loads(path.read_text(encoding="utf-8"))["chunks"]
-            except (ValueError, KeyError):
-                self._docs = {}  # a damaged index is rebuilt by sync()
-        self._refresh()
+        self._local = threading.local()
+        self._idf_cache: tuple[int, dict[str, float]] = (-1, {})
+        self._idf_lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = self._conn()
+            with conn:
+                conn.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot open the lexical index {path}: {exc}. Check that the data directory is writable; "
+                "if the file is damaged, delete it and it is rebuilt from the article store."
+            ) from exc
+
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            # One connection per thread: sqlite3 connections must not be shared.
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=60000")
+            self._local.conn = conn
+        return conn
+
+    # -- reading ------------------------------------------------------------
+    def generation(self) -> int:
+        """Bumped by every write, from any process."""
+        return self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0]
+
+    def count(self) -> int:
+        return self._conn().execute("SELECT count(*) FROM chunk").fetchone()[0]
+
+    def ids(self) -> set[str]:
+        return {r[0] for r in self._conn().execute("SELECT cid FROM chunk")}
+
+    def entries(self) -> Iterator[Entry]:
+        cur = self._conn().execute(
+            "SELECT cid, doc_id, title, source, language, position, n_chunks, added FROM chunk ORDER BY rowid"
+        )
+        for cid, doc_id, title, source, language, position, n_chunks, added in cur:
+            chunk = Chunk(cid, doc_id, title, source, language, position, 0, 0, "")
+            yield Entry(chunk, n_chunks, added)
+
+    def documents(self) -> list[DocumentRow]:
+        rows = self._conn().execute(
+            "SELECT doc_id, min(title), min(source), min(language), count(*), max(n_chunks), max(added) "
+            "FROM chunk GROUP BY doc_id ORDER BY min(source), max(added)"
+        ).fetchall()
+        return [DocumentRow(*r) for r in rows]
+
+    def doc_chunk_ids(self, doc_id: str) -> list[str]:
+        return [r[0] for r in self._conn().execute("SELECT cid FROM chunk WHERE doc_id=?", (doc_id,))]
+
+    def doc_terms(self, doc_id: str) -> set[str]:
+        """Every term of one document."""
+        cur = self._conn().execute("SELECT terms FROM chunk WHERE doc_id=?", (doc_id,))
+        return {t for (ts,) in cur for t in ts.split()}
 
     @property
     def idf(self) -> dict[str, float]:
-        """Inverse document frequency of every indexed term."""
-        return self._idf
-
-    def doc_terms(self, doc_id: str) -> set[str]:
-        """Every term of one document (chunk ids are `doc_id:position`)."""
-        return {t for cid, ts in self._docs.items() if cid.split(":", 1)[0] == doc_id for t in ts}
-
-    def ids(self) -> set[str]:
-        return set(self._docs)
-
-    def add(self, chunks: Sequence[Chunk]) -> None:
-        for c in chunks:
-            self._docs[c.chunk_id] = terms(f"{c.title}\n{c.text}")
-        self._save()
-
-    def delete(self, chunk_ids: Iterable[str]) -> None:
-        for cid in chunk_ids:
-            self._docs.pop(cid, None)
-        self._save()
-
-    def sync(self, chunks: Sequence[Chunk]) -> bool:
-        """Rebuild from `chunks` if the ids differ. Returns True if it rebuilt."""
-        if {c.chunk_id for c in chunks} == set(self._docs):
-            return False
-        self._docs = {}
-        self.add(chunks)
-        return True
+        """Inverse document frequency of every indexed term (cached until the next write)."""
+        gen = self.generation()
+        with self._idf_lock:
+            if self._idf_cache[0] != gen:
+                conn = self._conn()
+                conn.execute("BEGIN")  # one snapshot for the count and the vocabulary
+                try:
+                    n = conn.execute("SELECT count(*) FROM chunk").fetchone()[0]
+                    idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in conn.execute("SELECT term, doc FROM lex_vocab")}
+                finally:
+                    conn.execute("COMMIT")
+                self._idf_cache = (gen, idf)
+            return self._idf_cache[1]
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Chunk ids with BM25 scores, best first; chunks sharing no term are left out."""
-        q = set(terms(query))
-        scores: Counter[str] = Counter()
-        for cid, tf in self._tf.items():
-            length = self._len[cid]
-            s = 0.0
-            for t in q:
-                f = tf.get(t)
-                if f:
-                    s += self._idf.get(t, 0.0) * f * (K1 + 1) / (f + K1 * (1 - B + B * length / self._avg))
-            if s > 0:
-                scores[cid] = s
-        return scores.most_common(k)
+        q = list(dict.fromkeys(terms(query)))
+        if not q or k < 1:
+            return []
+        match = " OR ".join(f'"{t}"' for t in q)
+        rows = self._conn().execute(
+            "SELECT chunk.cid, -bm25(lex) AS s FROM lex JOIN chunk ON chunk.rowid = lex.rowid "
+            "WHERE lex MATCH ? ORDER BY bm25(lex) LIMIT ?",
+            (match, k),
+        ).fetchall()
+        return [(cid, float(s)) for cid, s in rows]
 
-    def _refresh(self) -> None:
-        self._tf = {cid: Counter(ts) for cid, ts in self._docs.items()}
-        self._len = {cid: len(ts) for cid, ts in self._docs.items()}
-        n = len(self._docs)
-        self._avg = (sum(self._len.values()) / n) if n else 1.0
-        df: Counter[str] = Counter()
-        for tf in self._tf.values():
-            df.update(tf.keys())
-        self._idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+    # -- writing (callers hold the library's write lock) --------------------
+    def add(self, chunks: Sequence[Chunk], n_chunks: Mapping[str, int] | None = None, added: float = 0.0) -> None:
+        """Index `chunks` in one transaction (chunks already present are replaced)."""
+        if not chunks:
+            return
+        n_chunks = n_chunks or {}
+        conn = self._conn()
+        with _transaction(conn):
+            self._delete_ids(conn, [c.chunk_id for c in chunks])
+            for c in chunks:
+                text = " ".join(terms(f"{c.title}\n{c.text}"))
+                cur = conn.execute(
+                    "INSERT INTO chunk (cid, doc_id, title, source, language, position, n_chunks, added, terms) "
+                    "VALUES (?,?,?,?,?,?,?,?,?)",
+                    (c.chunk_id, c.doc_id, c.title, c.source, c.language, c.position,
+                     n_chunks.get(c.doc_id, 0), added, text),
+                )
+                conn.execute("INSERT INTO lex (rowid, terms) VALUES (?, ?)", (cur.lastrowid, text))
+            _bump(conn)
 
-    def _save(self) -> None:
-        self._refresh()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lexical-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump({"version": 1, "chunks": self._docs}, fh)
-        os.replace(tmp, self.path)
+    def delete(self, chunk_ids: Iterable[str]) -> None:
+        conn = self._conn()
+        with _transaction(conn):
+            self._delete_ids(conn, list(chunk_ids))
+            _bump(conn)
+
+    @staticmethod
+    def _delete_ids(conn: sqlite3.Connection, ids: list[str]) -> None:
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            marks = ",".join("?" * len(part))
+            rows = conn.execute(f"SELECT rowid, terms FROM chunk WHERE cid IN ({marks})", part).fetchall()
+            for rowid, text in rows:
+                conn.execute("INSERT INTO lex (lex, rowid, terms) VALUES ('delete', ?, ?)", (rowid, text))
+            conn.execute(f"DELETE FROM chunk WHERE cid IN ({marks})", part)
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error (autocommit connections)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, kind, exc, tb) -> None:
+        self.conn.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _bump(conn: sqlite3.Connection) -> None:
+    conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")

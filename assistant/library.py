@@ -3,20 +3,32 @@
 A file is known by its name (`source`). Its document id is a hash of its
 cleaned content, so re-ingesting an unchanged file changes nothing, and a
 changed file replaces the chunks of its earlier version.
+
+Ingest streams files in batches: read, chunk, embed a batch at once, store it
+in Chroma, then index it in the catalog (`lexical.py`). The vector store is the
+source of truth; the catalog is rebuilt from it wherever they differ (`sync`),
+so a `kill -9` between the two loses nothing. A new version is stored before
+the old one is deleted, and a document counts as present only when all its
+chunks are, so re-running an interrupted ingest completes it.
+
+Writers (ingest, remove, repair) hold `write.lock` in the data dir; readers
+never write and notice other processes' changes within `refresh_seconds`.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .chunking import chunk_article
+from .chunking import Chunk, chunk_article
 from .embedder import Embedder
-from .errors import AssistantError, IngestError
-from .lexical import LexicalIndex
-from .loading import SUFFIXES, read_article
+from .errors import IngestError
+from .lexical import DocumentRow, LexicalIndex
+from .loading import SUFFIXES, Article, read_article
+from .locking import ReadWriteLock, WriteLock
 from .settings import Settings
 from .store import VectorStore
 
@@ -79,76 +91,199 @@ class Library:
         self.settings = settings
         self.embedder = embedder
         self.store = store
-        self.lexical = LexicalIndex(settings.data_dir / "lexical.json")
-        self.lexical.sync(store.chunks())
-        self._write_lock = threading.Lock()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.lexical = LexicalIndex(settings.data_dir / "lexical.sqlite")
+        self.write_lock = WriteLock(settings.data_dir / "write.lock", settings.lock_timeout)
+        self.rw = ReadWriteLock()
+        """Searches hold `rw.read()`; each batch a writer applies holds `rw.write()`."""
+        self.chunks_stored = 0
+        """Chunks stored by the ingest running now (the CLI shows chunks/s from it)."""
+        self._seen_generation: str | None = None
+        self._checked_at = 0.0
+        self._refresh_lock = threading.Lock()
+        self.refresh(force=True)
+
+    # -- reading --------------------------------------------------------------
+    def refresh(self, force: bool = False) -> None:
+        """Pick up what other processes wrote (at most every `refresh_seconds`).
+
+        The catalog is brought in line with the vector store when the store
+        says it changed; if a writer holds the lock, it does that itself."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.settings.refresh_seconds:
+            return
+        if not self._refresh_lock.acquire(blocking=False):
+            return  # another thread is refreshing right now
+        try:
+            self._checked_at = now
+            generation = self.store.generation()
+            if generation == self._seen_generation:
+                return
+            with self.write_lock.hold(wait=False) as held:
+                if held:
+                    self._sync()
+                    self._seen_generation = generation
+        finally:
+            self._refresh_lock.release()
 
     def documents(self) -> list[Document]:
-        docs: dict[str, dict] = {}
-        for c in self.store.chunks():
-            d = docs.setdefault(c.doc_id, {"title": c.title, "source": c.source, "language": c.language, "n": 0})
-            d["n"] += 1
-        return sorted(
-            (Document(doc_id, d["title"], d["source"], d["language"], d["n"]) for doc_id, d in docs.items()),
-            key=lambda d: d.source,
-        )
+        self.refresh()
+        return [
+            Document(d.doc_id, d.title, d.source, d.language, d.n_chunks)
+            for d in self.lexical.documents()
+        ]
 
-    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
+    # -- writing --------------------------------------------------------------
+    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
+               notify: Callable[[str], None] | None = None) -> IngestReport:
         files, report = expand_paths(paths)
-        with self._write_lock:
-            by_source = {d.source: d for d in self.documents()}
-            by_id = {d.doc_id: d for d in by_source.values()}
-            for i, path in enumerate(files):
-                if progress:
-                    progress(i, len(files), path.name)
-                result = self._ingest_one(path, by_source, by_id)
-                report.results.append(result)
-                if result.status in ("added", "updated"):
-                    doc = Document(result.doc_id, result.title, path.name, "", result.n_chunks)
-                    by_source[path.name] = by_id[result.doc_id] = doc
+        results: list[FileResult | None] = [None] * len(files)
+        with self.write_lock.hold(notify):
+            self._sync()
+            docs = self.lexical.documents()
+            by_source: dict[str, list[DocumentRow]] = {}
+            for d in docs:
+                by_source.setdefault(d.source, []).append(d)
+            complete = {d.doc_id: d for d in docs if _complete(d)}
+            pending: list[_Pending] = []
+            n_pending = 0
+            self.chunks_stored = 0
+            try:
+                for i, path in enumerate(files):
+                    if progress:
+                        progress(i, len(files), path.name)
+                    item = self._prepare(i, path, by_source, complete, results)
+                    if item is None:
+                        continue
+                    pending.append(item)
+                    n_pending += len(item.chunks)
+                    # the new version now owns its name, even before it is stored
+                    by_source[item.article.source] = [DocumentRow(
+                        item.article.doc_id, item.article.title, item.article.source, item.article.language,
+                        len(item.chunks), len(item.chunks), 0.0)]
+                    complete[item.article.doc_id] = by_source[item.article.source][0]
+                    if n_pending >= self.settings.ingest_batch:
+                        self._store(pending, results)
+                        pending, n_pending = [], 0
+                self._store(pending, results)
+            finally:
+                self.store.touch()
             if progress:
                 progress(len(files), len(files), "")
+        report.results.extend(r for r in results if r is not None)
         return report
 
-    def _ingest_one(self, path: Path, by_source: dict[str, Document], by_id: dict[str, Document]) -> FileResult:
+    def _prepare(self, i: int, path: Path, by_source: dict[str, list[DocumentRow]],
+                 complete: dict[str, DocumentRow], results: list[FileResult | None]) -> _Pending | None:
         try:
             article = read_article(path, self.settings.max_file_bytes)
         except IngestError as exc:
-            return FileResult(str(path), "skipped", reason=str(exc))
-        old = by_source.get(article.source)
-        if old and old.doc_id == article.doc_id:
-            return FileResult(str(path), "unchanged", article.doc_id, article.title, n_chunks=old.n_chunks)
-        if article.doc_id in by_id:
-            return FileResult(str(path), "skipped", article.doc_id, article.title,
-                              reason=f"same content as {by_id[article.doc_id].source}, already in the library")
+            results[i] = FileResult(str(path), "skipped", reason=str(exc))
+            return None
+        versions = by_source.get(article.source, [])
+        current = complete.get(article.doc_id)
+        if current is not None and current.source == article.source:
+            stale = [v.doc_id for v in versions if v.doc_id != article.doc_id]
+            if stale:  # an update interrupted after storing the new version: finish it
+                self._delete_docs(stale)
+                by_source[article.source] = [current]
+            results[i] = FileResult(str(path), "unchanged", article.doc_id, article.title, n_chunks=current.n_chunks)
+            return None
+        if current is not None:
+            results[i] = FileResult(str(path), "skipped", article.doc_id, article.title,
+                                    reason=f"same content as {current.source}, already in the library")
+            return None
         chunks = chunk_article(article, self.settings.chunk_tokens, self.settings.chunk_overlap)
-        try:
-            vectors = self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
-            if old:
-                self._delete(old.doc_id)
-            self.store.add(chunks, vectors)
-            self.lexical.add(chunks)
-        except AssistantError:
-            raise
-        except Exception as exc:  # a store failure must name the file and not lose the others
-            return FileResult(str(path), "skipped", article.doc_id, article.title, reason=f"could not store it: {exc}")
-        return FileResult(str(path), "updated" if old else "added", article.doc_id, article.title, n_chunks=len(chunks))
+        old = [v.doc_id for v in versions if v.doc_id != article.doc_id]
+        return _Pending(i, path, article, chunks, old)
+
+    def _store(self, pending: list[_Pending], results: list[FileResult | None]) -> None:
+        """Embed and store one batch, then delete the versions it replaces."""
+        if not pending:
+            return
+        chunks = [c for p in pending for c in p.chunks]
+        vectors = self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
+        now = time.time()
+        n_chunks = {p.article.doc_id: len(p.chunks) for p in pending}
+        extra = {doc_id: {"n_chunks": n, "added": now} for doc_id, n in n_chunks.items()}
+        with self.rw.write():
+            self.store.add(chunks, vectors, extra)
+            self.lexical.add(chunks, n_chunks, now)
+        self._delete_docs([d for p in pending for d in p.old])
+        self.chunks_stored += len(chunks)
+        for p in pending:
+            results[p.index] = FileResult(str(p.path), "updated" if p.old else "added", p.article.doc_id,
+                                          p.article.title, n_chunks=len(p.chunks))
 
     def remove(self, doc_id: str) -> Document:
-        with self._write_lock:
-            docs = {d.doc_id: d for d in self.documents()}
+        with self.write_lock.hold():
+            self._sync()
+            docs = {d.doc_id: d for d in self.lexical.documents()}
             if doc_id not in docs:
                 matches = [d for d in docs.values() if d.source == doc_id]
                 if not matches:
                     raise IngestError(f"No document with id or file name {doc_id!r}. `assistant documents` lists them.")
                 doc_id = matches[0].doc_id
-            self._delete(doc_id)
-            return docs[doc_id]
+            try:
+                self._delete_docs([doc_id])
+            finally:
+                self.store.touch()
+            d = docs[doc_id]
+            return Document(d.doc_id, d.title, d.source, d.language, d.n_chunks)
 
-    def _delete(self, doc_id: str) -> None:
-        ids = [cid for cid in self.lexical.ids() if cid.split(":", 1)[0] == doc_id]
-        self.store.delete_doc(doc_id)
-        self.lexical.delete(ids)
+    def _delete_docs(self, doc_ids: list[str]) -> None:
+        """Delete from the vector store first: if we die in between, `_sync`
+        drops the catalog rows whose chunks are gone."""
+        for doc_id in doc_ids:
+            ids = self.lexical.doc_chunk_ids(doc_id)
+            with self.rw.write():
+                self.store.delete_doc(doc_id)
+                self.lexical.delete(ids)
+
+    def _sync(self) -> tuple[int, int]:
+        """Make the catalog match the vector store (caller holds the write lock).
+        Returns (rows added, rows removed)."""
+        stored = self.store.ids()
+        indexed = self.lexical.ids()
+        extra = indexed - stored
+        missing = stored - indexed
+        if extra:
+            with self.rw.write():
+                self.lexical.delete(extra)
+        added = 0
+        batch: list[tuple[Chunk, dict]] = []
+        for record in self.store.records(sorted(missing)) if missing else ():
+            batch.append(record)
+            if len(batch) >= 500:
+                added += self._index_records(batch)
+                batch = []
+        added += self._index_records(batch)
+        return added, len(extra)
+
+    def _index_records(self, records: list[tuple[Chunk, dict]]) -> int:
+        by_time: dict[float, list[Chunk]] = {}
+        n_chunks: dict[str, int] = {}
+        for chunk, meta in records:
+            by_time.setdefault(float(meta.get("added", 0.0)), []).append(chunk)
+            n_chunks[chunk.doc_id] = int(meta.get("n_chunks", 0))
+        with self.rw.write():
+            for added, chunks in by_time.items():
+                self.lexical.add(chunks, n_chunks, added)
+        return len(records)
+
+
+@dataclass
+class _Pending:
+    index: int
+    path: Path
+    article: Article
+    chunks: list[Chunk]
+    old: list[str]
+    """Doc ids of the earlier versions of this file, deleted once this one is stored."""
+
+
+def _complete(d: DocumentRow) -> bool:
+    return d.expected == 0 or d.n_chunks >= d.expected
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], IngestReport]:

@@ -4,6 +4,7 @@ near-duplicate passages removed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -13,6 +14,9 @@ from .fusion import drop_near_duplicates, jaccard, reciprocal_rank_fusion
 from .lexical import LexicalIndex
 from .store import VectorStore
 from .text import terms
+
+if TYPE_CHECKING:
+    from .library import Library
 
 DUPLICATE_JACCARD = 0.7
 
@@ -35,14 +39,25 @@ class Passage:
 
 
 class Retriever:
-    def __init__(self, embedder: Embedder, store: VectorStore, lexical: LexicalIndex) -> None:
+    def __init__(self, embedder: Embedder, store: VectorStore, lexical: LexicalIndex,
+                 library: Library | None = None) -> None:
         self.embedder = embedder
         self.store = store
         self.lexical = lexical
+        self.library = library
+        """When given: other processes' changes are picked up, and a search never
+        sees half of a batch that an ingest or remove in this process applies."""
 
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None) -> list[Passage]:
-        pool = max(4 * k, 20)
         vector = self.embedder.embed([query])[0] if query_vector is None else query_vector
+        if self.library is None:
+            return self._search(query, k, vector)
+        self.library.refresh()
+        with self.library.rw.read():
+            return self._search(query, k, vector)
+
+    def _search(self, query: str, k: int, vector: np.ndarray) -> list[Passage]:
+        pool = max(4 * k, 20)
         dense = self.store.query(vector, pool)
         by_id: dict[str, Chunk] = {c.chunk_id: c for c, _ in dense}
         sims = {c.chunk_id: s for c, s in dense}

@@ -43,6 +43,21 @@ class Settings:
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
     collection: str = "news"
+    llm: str = "llamacpp"
+    """`llamacpp` (the GGUF in-process) or `openai` (an OpenAI-compatible server at `llm_url`)."""
+    llm_url: str = "http://127.0.0.1:8080/v1"
+    llm_model: str = ""
+    """The model name the server knows; empty: the server's only (first) model."""
+    llm_api_key: str = field(default="", repr=False)
+    """Sent as a bearer token; set it through ASSISTANT_LLM_API_KEY, not a file."""
+    llm_timeout: int = 120
+    """Seconds to wait for the model server before giving up."""
+    refresh_seconds: int = 2
+    """How often a running process looks for articles other processes added or removed."""
+    lock_timeout: int = 600
+    """Seconds a writer waits for another process's ingest or remove to finish."""
+    ingest_batch: int = 256
+    """Chunks embedded and stored together while ingesting."""
 
     def __post_init__(self) -> None:
         for name, value, low in [
@@ -53,6 +68,10 @@ class Settings:
             ("max_answer_tokens", self.max_answer_tokens, 8),
             ("max_question_chars", self.max_question_chars, 10),
             ("max_file_bytes", self.max_file_bytes, 1),
+            ("llm_timeout", self.llm_timeout, 1),
+            ("refresh_seconds", self.refresh_seconds, 0),
+            ("lock_timeout", self.lock_timeout, 0),
+            ("ingest_batch", self.ingest_batch, 1),
         ]:
             if value < low:
                 raise ConfigError(f"{name} must be at least {low}. Currently, {name} is {value}.")
@@ -63,6 +82,8 @@ class Settings:
             )
         if self.store not in ("embedded", "http"):
             raise ConfigError(f"store must be 'embedded' or 'http'. Currently, store is {self.store!r}.")
+        if self.llm not in ("llamacpp", "openai"):
+            raise ConfigError(f"llm must be 'llamacpp' or 'openai'. Currently, llm is {self.llm!r}.")
 
     @property
     def model_cache(self) -> Path:

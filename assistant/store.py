@@ -1,13 +1,16 @@
 """The vector store: chunks and their embeddings, behind a small interface.
 
-`ChromaStore` runs embedded (a folder on disk) or against a `chroma run`
-server, chosen by `Settings.store`. Embeddings always come from our own
-embedder; Chroma's default one would try to download a model.
+`open_store(settings)` is the one factory: `store = "embedded"` keeps Chroma
+in a folder of the data dir, `store = "http"` talks to a `chroma run` server.
+A third backend is one more class and one more entry in `BACKENDS`.
+Embeddings always come from our own embedder; Chroma's default one would try
+to download a model. Chroma's exceptions become `StoreError` here.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+import time
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 
@@ -16,86 +19,212 @@ from .errors import StoreError
 from .settings import Settings
 
 _META_FIELDS = ("doc_id", "title", "source", "language", "position", "start", "end")
+PAGE = 1000
+"""Records per request when reading the whole collection (bounded memory)."""
 
 
 class VectorStore(Protocol):
-    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None: ...
+    name: str
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, extra: dict[str, dict[str, Any]] | None = None) -> None:
+        """Store (or replace) chunks; `extra` adds metadata per doc_id."""
+        ...
+
+    def delete(self, chunk_ids: Sequence[str]) -> None: ...
     def delete_doc(self, doc_id: str) -> None: ...
+
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         """The `k` nearest chunks with cosine similarity, best first."""
         ...
+
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
-    def chunks(self) -> list[Chunk]: ...
+    def records(self, chunk_ids: Sequence[str] | None = None) -> Iterator[tuple[Chunk, dict[str, Any]]]:
+        """Chunks with their full metadata, page by page (all of them by default)."""
+        ...
+
+    def ids(self) -> set[str]: ...
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray | None]: ...
+    def nearest_distances(self, vectors: np.ndarray) -> list[float]:
+        """Distance from each vector to its nearest stored neighbour (the vector index's view)."""
+        ...
+
     def count(self) -> int: ...
+    def generation(self) -> str:
+        """Changes whenever a writer calls `touch`, in any process."""
+        ...
+
+    def touch(self) -> None: ...
 
 
 class ChromaStore:
-    def __init__(self, settings: Settings) -> None:
+    """A Chroma collection through any Chroma client."""
+
+    def __init__(self, client: Any, settings: Settings, where: str) -> None:
+        self.name = where
+        self._client = client
+        self._collection_name = settings.collection
         try:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-        except ImportError as exc:
-            raise StoreError("chromadb is not installed. Run `make setup` (or `pip install -e .`).") from exc
-        chroma_settings = ChromaSettings(anonymized_telemetry=False)
-        try:
-            if settings.store == "http":
-                client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-            else:
-                settings.data_dir.mkdir(parents=True, exist_ok=True)
-                client = chromadb.PersistentClient(path=str(settings.data_dir / "chroma"), settings=chroma_settings)
             self._collection = client.get_or_create_collection(
                 settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:
-            where = (
-                f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} (is `chroma run` started?)"
-                if settings.store == "http"
-                else f"the data directory {settings.data_dir} (is it writable, and not used by another version of Chroma?)"
-            )
-            raise StoreError(f"Cannot open the article store in {where}: {exc}") from exc
+            raise StoreError(f"Cannot open the collection {settings.collection!r} in {where}: {exc}") from exc
 
-    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def _call(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"The article store ({self.name}) failed to {what}: {exc}. "
+                "Check that it is reachable, then run `assistant check` (add --repair to fix what it reports)."
+            ) from exc
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray, extra: dict[str, dict[str, Any]] | None = None) -> None:
         if not chunks:
             return
-        self._collection.upsert(
+        extra = extra or {}
+        metas = [{**{f: getattr(c, f) for f in _META_FIELDS}, **extra.get(c.doc_id, {})} for c in chunks]
+        self._call("store chunks", lambda: self._collection.upsert(
             ids=[c.chunk_id for c in chunks],
-            embeddings=[v.tolist() for v in vectors],
+            embeddings=np.asarray(vectors, dtype=np.float32),
             documents=[c.text for c in chunks],
-            metadatas=[{f: getattr(c, f) for f in _META_FIELDS} for c in chunks],
-        )
+            metadatas=metas,
+        ))
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), PAGE):
+            part = ids[i : i + PAGE]
+            self._call("delete chunks", lambda: self._collection.delete(ids=part))
 
     def delete_doc(self, doc_id: str) -> None:
-        self._collection.delete(where={"doc_id": doc_id})
+        self._call("delete a document", lambda: self._collection.delete(where={"doc_id": doc_id}))
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
         n = min(k, self.count())
         if n == 0:
             return []
-        res = self._collection.query(
-            query_embeddings=[vector.tolist()], n_results=n, include=["documents", "metadatas", "distances"]
-        )
+        res = self._call("search", lambda: self._collection.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=n,
+            include=["documents", "metadatas", "distances"],
+        ))
         return [
             (_chunk(cid, doc, meta), 1.0 - float(dist))
             for cid, doc, meta, dist in zip(res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0])
         ]
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
-        if not chunk_ids:
-            return []
-        res = self._collection.get(ids=list(chunk_ids), include=["documents", "metadatas"])
-        return [_chunk(cid, doc, meta) for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])]
+        return [c for c, _ in self.records(chunk_ids)]
 
-    def chunks(self) -> list[Chunk]:
-        res = self._collection.get(include=["documents", "metadatas"])
-        return [_chunk(cid, doc, meta) for cid, doc, meta in zip(res["ids"], res["documents"], res["metadatas"])]
+    def records(self, chunk_ids: Sequence[str] | None = None) -> Iterator[tuple[Chunk, dict[str, Any]]]:
+        if chunk_ids is not None:
+            ids = list(chunk_ids)
+            for i in range(0, len(ids), PAGE):
+                part = ids[i : i + PAGE]
+                res = self._call("read chunks", lambda: self._collection.get(ids=part, include=["documents", "metadatas"]))
+                yield from ((_chunk(cid, d, m), m) for cid, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
+            return
+        offset = 0
+        while True:
+            res = self._call("read chunks", lambda: self._collection.get(
+                include=["documents", "metadatas"], limit=PAGE, offset=offset))
+            yield from ((_chunk(cid, d, m), m) for cid, d, m in zip(res["ids"], res["documents"], res["metadatas"]))
+            if len(res["ids"]) < PAGE:
+                return
+            offset += PAGE
+
+    def ids(self) -> set[str]:
+        found: set[str] = set()
+        offset = 0
+        while True:
+            res = self._call("list chunk ids", lambda: self._collection.get(include=[], limit=PAGE * 10, offset=offset))
+            found.update(res["ids"])
+            if len(res["ids"]) < PAGE * 10:
+                return found
+            offset += PAGE * 10
+
+    def embeddings(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray | None]:
+        out: dict[str, np.ndarray | None] = {cid: None for cid in chunk_ids}
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), PAGE):
+            part = ids[i : i + PAGE]
+            res = self._call("read embeddings", lambda: self._collection.get(ids=part, include=["embeddings"]))
+            for cid, emb in zip(res["ids"], res["embeddings"]):
+                out[cid] = None if emb is None else np.asarray(emb, dtype=np.float32)
+        return out
+
+    def nearest_distances(self, vectors: np.ndarray) -> list[float]:
+        out: list[float] = []
+        for i in range(0, len(vectors), 200):
+            part = np.asarray(vectors[i : i + 200], dtype=np.float32)
+            res = self._call("search", lambda: self._collection.query(
+                query_embeddings=part.tolist(), n_results=1, include=["distances"]))
+            out.extend(float(d[0]) if d else float("inf") for d in res["distances"])
+        return out
 
     def count(self) -> int:
-        return self._collection.count()
+        return self._call("count chunks", self._collection.count)
+
+    def generation(self) -> str:
+        meta = self._call("read its state", lambda: self._client.get_collection(self._collection_name).metadata) or {}
+        return str(meta.get("generation", ""))
+
+    def touch(self) -> None:
+        # A fresh unique value, so writers never read-modify-write it.
+        mark = f"{time.time_ns()}"
+        self._call("record a change", lambda: self._collection.modify(metadata={"generation": mark}))
+
+
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False)
+
+
+def _embedded(settings: Settings) -> ChromaStore:
+    import chromadb
+
+    path = settings.data_dir / "chroma"
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+    except Exception as exc:
+        raise StoreError(
+            f"Cannot open the article store in {path}: {exc}. Check that the data directory is writable "
+            "and was not made by another version of Chroma."
+        ) from exc
+    return ChromaStore(client, settings, f"the data directory {settings.data_dir}")
+
+
+def _http(settings: Settings) -> ChromaStore:
+    import chromadb
+
+    where = f"the Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
+    try:
+        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings())
+        client.heartbeat()
+    except Exception as exc:
+        raise StoreError(
+            f"Cannot reach {where} ({type(exc).__name__}: {exc}). Start it with "
+            f"`chroma run --path DIR --host {settings.chroma_host} --port {settings.chroma_port}`, "
+            "or set chroma_host / chroma_port (ASSISTANT_CHROMA_HOST / ASSISTANT_CHROMA_PORT) to where it runs."
+        ) from exc
+    return ChromaStore(client, settings, where)
+
+
+BACKENDS: dict[str, Callable[[Settings], VectorStore]] = {"embedded": _embedded, "http": _http}
+
+
+def open_store(settings: Settings) -> VectorStore:
+    """The vector store named by `settings.store` (the one factory for store backends)."""
+    try:
+        import chromadb  # noqa: F401
+    except ImportError as exc:
+        raise StoreError("chromadb is not installed. Run `make setup` (or `pip install -e .`).") from exc
+    return BACKENDS[settings.store](settings)
 
 
 def _chunk(chunk_id: str, text: str, meta: dict) -> Chunk:
     return Chunk(chunk_id=chunk_id, text=text, **{f: meta[f] for f in _META_FIELDS})
-
-
-def open_store(settings: Settings) -> VectorStore:
-    return ChromaStore(settings)
