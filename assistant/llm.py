@@ -1,7 +1,8 @@
 """The chat model backend. The one method a backend must write is `stream_chat`.
 
 `LlamaCppModel` runs any GGUF file in-process through llama-cpp-python, with
-the model's own chat template. A llama.cpp context is not thread-safe, so
+the model's own chat template; `openai_model.OpenAIChatModel` talks to an
+OpenAI-compatible server (`llm = "openai"`). A llama.cpp context is not thread-safe, so
 every call holds the model's lock; callers in other threads wait their turn.
 """
 
@@ -11,7 +12,7 @@ import contextlib
 import os
 import threading
 from pathlib import Path
-from typing import Iterator, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 from .errors import ModelError
 
@@ -29,11 +30,25 @@ class ChatModel(Protocol):
 
 
 def open_model(settings) -> ChatModel:
-    """The chat model named by `settings` (the one factory for model backends)."""
+    """The chat model named by `settings.llm` (the one factory for model
+    backends; a third backend is one module and one entry in `BACKENDS`)."""
+    return BACKENDS[settings.llm](settings)
+
+
+def _llamacpp(settings) -> ChatModel:
     from . import modelfiles
 
     path = modelfiles.resolve(settings.chat_model, "chat", settings)
     return LlamaCppModel(path, settings.threads, settings.context_tokens)
+
+
+def _openai(settings) -> ChatModel:
+    from .openai_model import OpenAIChatModel
+
+    return OpenAIChatModel(settings.llm_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)
+
+
+BACKENDS: dict[str, Callable[..., ChatModel]] = {"llamacpp": _llamacpp, "openai": _openai}
 
 
 class LlamaCppModel:
