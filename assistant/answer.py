@@ -41,9 +41,11 @@ class Answer:
     query: str = ""
     """The question as retrieved: made standalone for follow-ups."""
     draft: str = ""
-    """What the model wrote before verification."""
+    """What the model wrote before verification (never shown to users)."""
     dropped: list[dict[str, str]] = field(default_factory=list)
     """Sentences removed by the verifier, each with its reason."""
+    refusal_reason: str = ""
+    """Why the question was refused (for logs and evaluation; not shown as the answer)."""
     conflict: bool = False
     """The articles disagree, and the answer says so."""
     timings: dict[str, float] = field(default_factory=dict)

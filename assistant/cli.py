@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("eval", help="score the assistant on a question set (JSON lines)")
     c.add_argument("qa", nargs="?", help="questions, as in shared/eval/dev_qa.jsonl")
     c.add_argument("--conversations", help="follow-up conversations, as in dev_conversations.jsonl")
-    c.add_argument("--articles", default="seeds", help="folder of the original articles, to check quotes against")
+    c.add_argument("--articles", help="folder of articles: ingested into a fresh temporary store and scored "
+                   "against (default: the current library, quotes checked against seeds/)")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=_eval)
 
@@ -91,6 +92,19 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--host", default="0.0.0.0")
     c.add_argument("--port", type=int, default=3000)
     c.set_defaults(func=_slack)
+
+    c = sub.add_parser("api", help="serve an OpenAI-compatible HTTP API (verified answers with citations)")
+    c.add_argument("--host", default="127.0.0.1", help="a non-local address needs an API key")
+    c.add_argument("--port", type=int, default=8100)
+    c.add_argument("--api-key", help="require `Authorization: Bearer KEY` on /v1 (or ASSISTANT_API_KEY)")
+    c.set_defaults(func=_api)
+
+    # The global options also work after the command name (`assistant serve --data-dir D`);
+    # SUPPRESS keeps a value given before the command when none is given after it.
+    commands = list(sub.choices.values()) + list(msub.choices.values())
+    for c in commands:
+        c.add_argument("--data-dir", default=argparse.SUPPRESS, help="where the article store lives")
+        c.add_argument("--config", default=argparse.SUPPRESS, help="a TOML settings file")
     return p
 
 
@@ -239,8 +253,17 @@ def _eval(args) -> int:
 
     if not args.qa and not args.conversations:
         raise AssistantError("Give a question set: `assistant eval QA.jsonl [--conversations C.jsonl]`.")
+    import tempfile
+
+    if args.articles and not Path(args.articles).is_dir():
+        raise AssistantError(f"--articles {args.articles} is not a folder. Give the folder of the corpus's articles.")
+    scratch = tempfile.TemporaryDirectory(prefix="assistant-eval-") if args.articles else None
+    if scratch:  # score this corpus alone, without touching the user's library
+        args.data_dir = scratch.name
     assistant = _assistant(args)
-    folder = Path(args.articles)
+    folder = Path(args.articles or "seeds")
+    if scratch:
+        print(assistant.ingest([folder]).summary(), file=sys.stderr)
     articles = {p.stem: p.read_text(encoding="utf-8", errors="replace") for p in folder.glob("*") if p.is_file()}
 
     def show(row: dict) -> None:
@@ -314,6 +337,22 @@ def _slack(args) -> int:
     # Check SLACK_* first: a missing token should not wait for the models to load.
     settings = slackbot.SlackSettings.from_env(port=args.port, host=args.host)
     slackbot.run(_assistant(args), port=args.port, host=args.host, settings=settings)
+    return 0
+
+
+def _api(args) -> int:
+    from api import ApiSettings, serve
+
+    # Check the host and key before loading anything: a refused --host fails at once.
+    api_settings = ApiSettings.from_env(host=args.host, port=args.port, api_key=args.api_key)
+    settings = _settings(args)
+
+    def load():
+        from .core import Assistant
+
+        return Assistant(settings=settings)
+
+    serve(load, api_settings)
     return 0
 
 

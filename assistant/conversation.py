@@ -1,9 +1,7 @@
-"""Follow-up questions: make a question stand alone using the conversation.
-
-"Where did he work before Apple?" after a question about Benoit Dupin is
-retrieved as if it said who "he" is: the names and key terms of the most
-recent earlier turn are carried into the query when the question leans on
-them (a pronoun, a demonstrative, or too few terms of its own).
+"""The conversation: history checked at the edge, and the names a follow-up
+question's pronoun most likely points to ("Where did he work before Apple?"
+after a question about Benoit Dupin). Whether a question leans on the
+conversation at all is decided in question.py.
 """
 
 from __future__ import annotations
@@ -14,31 +12,47 @@ from typing import Sequence
 from .errors import QuestionError
 from .text import STOPWORDS, fold, words
 
-_LEANS_ON_CONTEXT = re.compile(
-    r"\b(he|him|his|she|her|hers|it|its|they|them|their|this|that|these|those|there|"
-    r"il|elle|ils|elles|lui|leur|leurs|son|sa|ses|ce|cet|cette|ces|cela|ça|y|en)\b",
-    re.IGNORECASE,
-)
 _CARRY_LIMIT = 8
 _ANSWER_NAMES = 4
 
 
-def validate_history(history: Sequence[dict] | None) -> list[dict[str, str]]:
+def validate_history(
+    history: Sequence[dict] | None, max_turns: int = 100, max_chars: int = 100_000
+) -> list[dict[str, str]]:
+    """The conversation so far as a clean list of {"role", "content"} turns, or
+    QuestionError saying what is wrong with it: not a list (a number, a string,
+    a single dict), a malformed turn, more than `max_turns` turns or more than
+    `max_chars` characters in all."""
+    if history is None:
+        return []
+    if isinstance(history, (str, bytes, dict)) or not isinstance(history, (list, tuple)):
+        hint = " (a single turn must still be in a list)" if isinstance(history, dict) else ""
+        raise QuestionError(
+            "history must be a list of turns like [{\"role\": \"user\", \"content\": \"...\"}, "
+            f"{{\"role\": \"assistant\", \"content\": \"...\"}}]{hint}. "
+            f"Currently, it is {history!r:.80} ({type(history).__name__})."
+        )
+    if len(history) > max_turns:
+        raise QuestionError(
+            f"history has {len(history):,} turns; the limit is {max_turns:,}. "
+            "Send only the most recent turns, or start a new conversation."
+        )
     out = []
-    for i, turn in enumerate(history or []):
+    total = 0
+    for i, turn in enumerate(history):
         if not isinstance(turn, dict) or turn.get("role") not in ("user", "assistant") or not isinstance(turn.get("content"), str):
             raise QuestionError(
                 f"history[{i}] must be a dict with role 'user' or 'assistant' and a string content. "
                 f"Currently, it is {turn!r:.120}."
             )
+        total += len(turn["content"])
+        if total > max_chars:
+            raise QuestionError(
+                f"history holds over {max_chars:,} characters; that is the limit. "
+                "Send only the most recent turns, or start a new conversation."
+            )
         out.append({"role": turn["role"], "content": turn["content"]})
     return out
-
-
-def needs_context(question: str, history: Sequence[dict]) -> bool:
-    if not any(t["role"] == "user" for t in history):
-        return False
-    return bool(_LEANS_ON_CONTEXT.search(question)) or len(words(question)) <= 4
 
 
 def carried_names(history: Sequence[dict]) -> list[str]:

@@ -1,61 +1,36 @@
-"""Evidence selection: the sentences of the retrieved passages that bear on the
-question, scored, and the decision whether they answer it at all.
+"""Stage 3, evidence: the sentences of the retrieved passages, each scored
+against the parsed question and checked for whether it can answer it.
 
-An evidence unit is a verbatim span of the cleaned article: one sentence, or a
-sentence with the one before it when it opens with a pronoun ("He", "This
+An evidence unit is a verbatim span of the cleaned article: one sentence, or
+a sentence with the one before it when it opens with a pronoun ("He", "This
 collaboration", "Il"), so that a quote carries its own referent.
+
+A unit *answers* when it holds the question's focus and an answer of the
+asked kind:
+- every name of the question is in the unit, its headline, or its article,
+  and at least one is in the unit or headline;
+- enough of the question's other terms are there (or, across languages or
+  in paraphrase, the meaning is close);
+- a figure is bound to what the question measures ("fine", "budget");
+- it holds an answer of the asked kind (a sum, a date, a name...) and says
+  something the question does not.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from .embedder import Embedder
+from .figures import fits_kind, names, number_values
+from .policy import AnswerPolicy
+from .question import Question
 from .retrieval import Passage
-from .text import QUESTION_WORDS, fold, numbers, sentence_spans, term_in, terms, words
+from .text import fold, sentence_spans, term_in, terms, words
 
-_ANAPHOR = re.compile(
-    r"^(he|she|it|they|this|that|these|those|his|her|its|their|such|il|elle|ils|elles|ce|cet|cette|ces|cela|son|sa|ses|leur)\b",
-    re.IGNORECASE,
-)
-# "Prior to joining Apple in 2014, he held ...": a personal pronoun early in the sentence.
-_EARLY_PRONOUN = re.compile(r"^(?:\W*\w+\W+){0,8}?(he|she|they|il|elle|ils|elles)\b", re.IGNORECASE)
-# Questions that can only be answered with a number.
-_NEEDS_NUMBER = re.compile(
-    r"\b(how (many|much|long|old|often)|what (percentage|percent|share|number|amount|price)|combien|quel(le)? (pourcentage|prix|montant|nombre)|what year|in which year|en quelle année|"
-    r"price|cost|salary|revenue|profit|prix|salaire|co[uû]t)\b",
-    re.IGNORECASE,
-)
-# Finer answer types: a percentage, a sum of money, or a count of something named.
-_ASKS_PERCENT = re.compile(r"\b(what|which) (percentage|percent|share)\b|\bquel pourcentage\b", re.IGNORECASE)
-_HAS_PERCENT = re.compile(r"\d\s?%|\bpercent\b|\bpour ?cent\b", re.IGNORECASE)
-_ASKS_MONEY = re.compile(
-    r"\b(how much (did|does|do|will|would|is|are|was|were)\b.*\b(pay|paid|cost|spend|spent|worth|charge|earn|invest)|"
-    r"price|cost|salary|revenue|profit|combien (co[uû]t|pa[iy]|gagn|vaut|d[ée]pens)|prix|salaire|co[uû]t)",
-    re.IGNORECASE,
-)
-_HAS_MONEY = re.compile(
-    r"[$€£¥]\s?\d|\d\s?(\$|€|£|dollars?|euros?|usd|eur|million|billion|trillion|milliards?|millions?)\b",
-    re.IGNORECASE,
-)
-_ASKS_COUNT = re.compile(r"\bhow many\s+([^\W\d_][\w-]*(?:\s+[^\W\d_][\w-]*)?)|\bcombien d(?:e |')\s*([^\W\d_][\w-]*)", re.IGNORECASE)
-_NEEDS_DATE = re.compile(r"^\s*(when|quand)\b", re.IGNORECASE)
-_DATE_WORDS = re.compile(
-    r"\b(\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|this (year|fall|spring|summer|winter|week|month)|"
-    r"last (year|week|month)|earlier this year|ago|recently)\b",
-    re.IGNORECASE,
-)
-
-# How the score mixes meaning and wording; the thresholds decide answerability.
-DENSE_WEIGHT = 0.6
-MIN_SCORE = 0.35
-SAME_LANGUAGE_BONUS = 0.08
+Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
 
 @dataclass(frozen=True)
@@ -69,105 +44,130 @@ class Evidence:
     end: int
     passage: Passage
     dense: float
+    """Cosine of the unit to the question."""
     coverage: float
+    """Idf-weighted share of the question's terms in the unit and headline."""
     score: float
-    """Relevance to the question, from meaning and wording; decides answerability."""
-    fits_type: bool
+    """Relevance from meaning and wording."""
     same_language: bool
-
-
-def question_terms(question: str) -> list[str]:
-    return [t for t in dict.fromkeys(terms(question)) if fold(t) not in QUESTION_WORDS]
+    answers: bool
+    """Holds the question's focus and an answer of the asked kind."""
+    why_not: str = ""
+    """When it does not answer, the first reason."""
 
 
 def select_evidence(
-    question: str,
+    question: Question,
     passages: list[Passage],
     embedder: Embedder,
     idf: Callable[[str], float],
+    policy: AnswerPolicy,
     question_vector: np.ndarray | None = None,
-    context_terms: list[str] | None = None,
-    language: str = "",
-    preceding: Callable[[Passage], tuple[int, str] | None] | None = None,
+    preceding: Preceding | None = None,
+    doc_terms: Callable[[str], set[str]] | None = None,
 ) -> list[Evidence]:
-    """Score every sentence of `passages` against `question`, best first.
-
-    `context_terms` are terms carried from earlier turns of a conversation; a
-    sentence may match them as well as the question's own terms. Sentences in
-    the question's `language` get a small bonus. `preceding(passage)` gives the
-    sentence before a passage (its start and text), for a passage that opens
-    with a pronoun.
-    """
-    units = _units(passages, preceding)
+    """Every unit of `passages`, those that answer first, best first."""
+    units = _units(passages, preceding, policy)
     if not units:
         return []
-    qvec = embedder.embed([question])[0] if question_vector is None else question_vector
+    qvec = embedder.embed([question.query])[0] if question_vector is None else question_vector
     vectors = embedder.embed([text for _, _, text, _ in units])
-    q_terms = question_terms(question)
-    carried = [t for t in (context_terms or []) if t not in q_terms]
-    weights = {t: idf(t) for t in q_terms + carried}
-    number_wanted = needs_number(question)
-    needs_date = bool(_NEEDS_DATE.search(question))
+    asked = question.all_terms
+    carried = [t for n in question.carried for t in terms(n) if t not in asked]
+    weights = {t: idf(t) for t in asked + carried}
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
-        pool = set(terms(text)) | set(terms(passage.title))
-        coverage = _coverage(q_terms, carried, pool, weights)
+        own = set(terms(text))
+        window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
-        fits = (not number_wanted or _fits_number(question, text)) and (not needs_date or bool(_DATE_WORDS.search(text)))
-        score = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * coverage
+        # Scored on the sentence alone: the headline is shared by every
+        # sentence of its article and would rank them all alike.
+        coverage = _coverage(asked, carried, own, weights)
+        score = policy.dense_weight * dense + (1 - policy.dense_weight) * coverage
+        same = bool(question.language) and passage.language == question.language
+        article = doc_terms(passage.doc_id) if doc_terms else window
+        why = _why_not(question, text, window, article, dense, weights, same, policy)
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
-                            round(dense, 4), round(coverage, 4), round(score, 4), fits,
-                            bool(language) and passage.language == language))
+                            round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why))
     # A quote in the reader's language wins when it answers about as well.
-    out.sort(key=lambda e: (-e.fits_type, -(e.score + SAME_LANGUAGE_BONUS * e.same_language)))
+    out.sort(key=lambda e: (-e.answers, -(e.score + policy.same_language_bonus * e.same_language)))
     return out
 
 
-def _fits_number(question: str, text: str) -> bool:
-    """Whether `text` holds the kind of number `question` asks for."""
-    if not numbers(text):
-        return False
-    if _ASKS_PERCENT.search(question):
-        return bool(_HAS_PERCENT.search(text))
-    if _ASKS_MONEY.search(question):
-        return bool(_HAS_MONEY.search(text))
-    count = _ASKS_COUNT.search(question)
-    if count:
-        # "How many employees": some number must count employees, within three words.
-        wanted = [t for t in terms(count.group(1) or count.group(2) or "")]
-        for m in re.finditer(r"(?<!\w)\d[\d,.]*(?!\w)", text):
-            after = set(terms(" ".join(words(text[m.end():])[:3])))
-            if all(term_in(t, after) for t in wanted[-1:]):
-                return True
-        return False
-    return True
+def unknown_entities(question: Question, passages: list[Passage]) -> list[str]:
+    """Names of the question that no retrieved passage mentions: the question
+    is about something the articles don't cover ("the CEO of X")."""
+    pools = [set(terms(p.text)) | set(terms(p.title)) for p in passages]
+    return [e for e in question.entities if not any(all(term_in(t, pool) for t in terms(e)) for pool in pools)]
 
 
-def needs_number(question: str) -> bool:
-    return bool(_NEEDS_NUMBER.search(question))
+def _why_not(
+    q: Question, text: str, window: set[str], article: set[str], dense: float,
+    weights: dict[str, float], same_language: bool, policy: AnswerPolicy,
+) -> str:
+    """'' when the unit answers the question, else the first reason it doesn't."""
+    in_window = [e for e in q.entities if all(term_in(t, window) for t in terms(e))]
+    for e in q.entities:
+        if e not in in_window and not all(term_in(t, article) for t in terms(e)):
+            return f"its article does not mention {e}"
+    if q.entities and not in_window:
+        return "it mentions none of the question's names"
+    if q.carried and not any(all(term_in(t, window) for t in terms(n)) for n in q.carried):
+        return "it is not about what the question's pronoun refers to"
+    if q.topic and not _topic_held(q, window, dense, weights, same_language, policy):
+        return "it is about something else"
+    if q.attribute and q.kind in ("money", "percent"):
+        if not any(term_in(a, window) for a in q.attribute):
+            return f"its figure is not said to be the {' / '.join(q.attribute)}"
+    elif q.attribute and q.kind == "count" and not any(term_in(a, article) for a in q.attribute):
+        return f"it does not count {q.attribute[0]}"
+    question_names = {fold(w) for e in q.entities for w in words(e)} | {fold(w) for n in q.carried for w in words(n)}
+    if not fits_kind(q.kind, text, question_names, policy):
+        return f"it holds no {q.kind}"
+    asked = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
+    new = [t for t in terms(text) if not term_in(t, asked)] + sorted(number_values(text, policy) - number_values(q.text, policy))
+    if not new:
+        return "it only repeats the question"
+    return ""
 
 
-def answerable(best: Evidence | None) -> bool:
-    """Whether an evidence unit plausibly answers the question."""
-    return best is not None and best.fits_type and best.score >= MIN_SCORE
+def _topic_held(
+    q: Question, window: set[str], dense: float, weights: dict[str, float], same_language: bool, policy: AnswerPolicy,
+) -> bool:
+    """Enough of the question's topic terms are in the unit; across languages,
+    or when the wording is paraphrased, close meaning stands in for the words."""
+    total = sum(weights.get(t, 1.0) for t in q.topic) or 1.0
+    found = sum(weights.get(t, 1.0) for t in q.topic if term_in(t, window))
+    if found / total >= policy.min_topic_coverage:
+        return True
+    if not same_language and dense >= policy.cross_language_dense:
+        return True
+    return dense >= policy.paraphrase_dense
 
 
-def _coverage(q_terms: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:
+def _coverage(asked: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:
     """Share of the question's term weight found in `pool`; carried terms
     count only as a bonus, so they never dilute the question's own terms."""
-    if not q_terms:
+    if not asked:
         return 0.0
-    total = sum(weights[t] for t in q_terms)
-    found = sum(weights[t] for t in q_terms if term_in(t, pool))
+    total = sum(weights[t] for t in asked)
+    found = sum(weights[t] for t in asked if term_in(t, pool))
     if not found:
         return 0.0  # words carried from earlier turns cannot answer a question on their own
     bonus = sum(weights[t] for t in carried if term_in(t, pool))
     return min(1.0, (found + 0.5 * bonus) / total)
 
 
-def _units(
-    passages: list[Passage], preceding: Callable[[Passage], tuple[int, str] | None] | None
-) -> list[tuple[int, int, str, Passage]]:
+def _leans_back(text: str, policy: AnswerPolicy) -> bool:
+    """A sentence that opens with a pronoun, or has a personal pronoun among
+    its first words ("Prior to joining Apple in 2014, he held ...")."""
+    ws = [fold(w) for w in words(text)]
+    if ws and ws[0] in policy.anaphors:
+        return True
+    return any(w in ("he", "she", "they", "il", "elle", "ils", "elles") for w in ws[:9])
+
+
+def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerPolicy) -> list[tuple[int, int, str, Passage]]:
     """(start, end, text, passage) per evidence unit, in article coordinates, de-duplicated."""
     seen: set[tuple[str, int, int]] = set()
     units = []
@@ -175,7 +175,7 @@ def _units(
         spans = sentence_spans(p.text)
         for i, (a, b) in enumerate(spans):
             start, text = p.start + a, p.text[a:b]
-            leans = _ANAPHOR.match(text) or _EARLY_PRONOUN.match(text)
+            leans = _leans_back(text, policy)
             if leans and i > 0 and "\n\n" not in p.text[spans[i - 1][1]:a]:
                 start, text = p.start + spans[i - 1][0], p.text[spans[i - 1][0]:b]
             elif leans and i == 0 and preceding:
@@ -183,9 +183,9 @@ def _units(
                 if before and before[0] + len(before[1]) <= p.start:
                     gap = p.start - before[0] - len(before[1])
                     if gap <= 2:
-                        start, text = before[0], before[1] + (" " if gap else "") * gap + p.text[a:b]
+                        start, text = before[0], before[1] + " " * gap + p.text[a:b]
             key = (p.doc_id, start, p.start + b)
-            if key in seen or len(words(text)) < 4:
+            if key in seen or len(words(text)) < policy.min_unit_words:
                 continue
             seen.add(key)
             units.append((start, p.start + b, text, p))
@@ -200,3 +200,16 @@ def idf_from(index_idf: dict[str, float]) -> Callable[[str], float]:
         return index_idf.get(term, top) if not term.isdigit() else top
 
     return idf
+
+
+def distinct(ranked: list[Evidence]) -> list[Evidence]:
+    """Drop evidence units that repeat a better one's wording almost exactly."""
+    kept: list[Evidence] = []
+    for e in ranked:
+        mine = set(terms(e.text))
+        if all(len(mine & set(terms(k.text))) < 0.8 * max(1, len(mine)) for k in kept):
+            kept.append(e)
+    return kept
+
+
+__all__ = ["Evidence", "select_evidence", "unknown_entities", "idf_from", "distinct", "names"]

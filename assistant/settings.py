@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .policy import AnswerPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "ASSISTANT_"
@@ -43,6 +44,9 @@ class Settings:
     chroma_host: str = "127.0.0.1"
     chroma_port: int = 8000
     collection: str = "news"
+    answer_policy: AnswerPolicy = field(default_factory=AnswerPolicy)
+    """Every threshold and word list that decides answers (see policy.py); in a
+    TOML file, an `[assistant.answer_policy]` table overrides single fields."""
     llm: str = "llamacpp"
     """`llamacpp` (the GGUF in-process) or `openai` (an OpenAI-compatible server at `llm_url`)."""
     llm_url: str = "http://127.0.0.1:8080/v1"
@@ -126,6 +130,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _coerce(f: dataclasses.Field, value: Any) -> Any:
     kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", "")
+    if kind == "AnswerPolicy":
+        return _policy(value)
     try:
         if kind == "Path":
             return Path(value).expanduser()
@@ -134,3 +140,22 @@ def _coerce(f: dataclasses.Field, value: Any) -> Any:
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{f.name} must be a whole number. Currently, {f.name} is {value!r}.") from None
+
+
+def _policy(value: Any) -> AnswerPolicy:
+    if isinstance(value, AnswerPolicy):
+        return value
+    if not isinstance(value, dict):
+        raise ConfigError("answer_policy must be a table of policy fields, e.g. [assistant.answer_policy] min_score = 0.3.")
+    known = {f.name: f for f in fields(AnswerPolicy)}
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ConfigError(f"Unknown answer_policy field(s): {', '.join(unknown)}. Known fields: {', '.join(known)}.")
+    out = {}
+    for name, v in value.items():
+        default = getattr(AnswerPolicy(), name)
+        try:
+            out[name] = frozenset(v) if isinstance(default, frozenset) else type(default)(v)
+        except (TypeError, ValueError):
+            raise ConfigError(f"answer_policy.{name} must be like {default!r:.60}. Currently, it is {v!r}.") from None
+    return AnswerPolicy(**out)

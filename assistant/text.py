@@ -34,10 +34,6 @@ STOPWORDS = frozenset(
     entre vers chez comme aussi très tout tous toute toutes si est-ce combien comment pourquoi quand
     """.split()
 )
-QUESTION_WORDS = frozenset(
-    "what which who whom whose when where why how quel quelle quels quelles qui quoi où "
-    "comment combien pourquoi quand does did do kind type many much".split()
-)
 
 
 def fold(text: str) -> str:
@@ -83,6 +79,8 @@ def same_term(a: str, b: str) -> bool:
     if a.isdigit() or b.isdigit() or any(c.isdigit() for c in a + b):
         return False
     short, long_ = sorted((a, b), key=len)
+    if len(short) == 3 and long_.startswith(short) and long_[3:] in _INFLECTIONS:
+        return True  # 'ban' ~ 'banned', 'use' ~ 'used'
     if len(short) < 4:
         return False
     n = 0
@@ -91,6 +89,9 @@ def same_term(a: str, b: str) -> bool:
             break
         n += 1
     return n >= max(4, round(0.7 * len(short))) and n >= len(short) - 2
+
+
+_INFLECTIONS = {"s", "es", "d", "ed", "ing", "ned", "ning", "ted", "ting", "er", "ers", "e", "es", "ée", "ee", "é"}
 
 
 def term_in(term: str, pool: set[str]) -> bool:
@@ -139,32 +140,3 @@ def numbers(text: str) -> set[str]:
     digits inside a name ('Trainium2', 'A9') belong to the name, not here."""
     found = re.findall(r"(?<!\w)(\d[\d,.\u202f]*\d|\d)(?!\w)", text)
     return {n.replace(",", "").replace("\u202f", "").rstrip(".") for n in found}
-
-
-# Common question words and the words articles use for the same idea, so a
-# question phrased one way finds a passage phrased another ("before" ~ "prior to").
-PARAPHRASES = {
-    "before": "prior previously formerly earlier",
-    "after": "following later since",
-    "work": "position held job employed role",
-    "job": "position role held",
-    "role": "position director head chief title",
-    "join": "joined joining hired",
-    "say": "said stated noted mentioned told",
-    "spoke": "said stated noted mentioned talk",
-    "ceo": "chief executive pdg",
-    "buy": "purchase purchased acquire acquired",
-    "use": "utilize utilized leverage employ rely",
-    "start": "began begun launched",
-    "expect": "anticipate anticipates expects",
-    "test": "evaluate evaluating assess exploring",
-    "testing": "evaluating assessing exploring",
-}
-
-
-def paraphrases(text: str) -> list[str]:
-    """Words that articles may use for the words of `text`."""
-    out = []
-    for w in words(text):
-        out.extend(PARAPHRASES.get(fold(w), "").split())
-    return out

@@ -1,25 +1,34 @@
-"""The verifier: every generated sentence is checked against the evidence it cites.
+"""Stage 6, the verifier: every generated sentence is checked against the
+evidence sentence it cites, and nothing else (not the question, not the rest
+of the passage).
 
-A sentence is supported by a cited text when
-- every number in it appears in the text,
-- every name (a capitalized word that is not a common word) appears in it,
-- every quoted phrase appears in it verbatim,
-- it does not negate what the text affirms, or the reverse,
-- and most of its content words (all but two at most) are found in it.
-Sentences that fail are dropped; a sentence that cites the wrong passage but
-is supported by another one is re-cited to the passage that supports it.
+A sentence is supported by a cited sentence when
+- every figure in it is in the source with the same scale and unit
+  ("208 milliards" is never "$208 million"),
+- every name in it is in the source,
+- the words that bind each figure or name to its claim sit next to the same
+  figure or name in the source ("revenue $5 billion" needs "revenue" beside
+  "$5 billion", not "market value"),
+- every quoted phrase is in the source verbatim,
+- it does not negate what the source affirms, or the reverse,
+- and nearly all of its content words are in the source.
+Words copied from the question get no free pass. Sentences that fail are
+dropped; a sentence that cites the wrong evidence but is supported by another
+is re-cited to the evidence that supports it.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .text import STOPWORDS, fold, numbers, sentence_spans, term_in, terms, words
+from .figures import Quantity, names, quantities, tokens
+from .policy import AnswerPolicy
+from .text import fold, sentence_spans, term_in, terms, words
 
-MIN_CONTENT_SUPPORT = 0.75
-MAX_UNSUPPORTED = 2
+DEFAULT_POLICY = AnswerPolicy()
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
 # Talk about the evidence rather than about the news: "The evidence shows that ..."
@@ -27,6 +36,7 @@ _META = re.compile(
     r"(?im)^\s*(the )?(evidence|answer|sources?)( \[\d+\])? (is|are|shows?|says?|states?|indicates?|suggests?)( that)?\s*:?\s*"
     r"|^\s*according to the evidence,?\s*"
 )
+_LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|n't|cannot|ne|pas|jamais|aucun|aucune|sans)\b", re.IGNORECASE)
 
 
@@ -39,7 +49,7 @@ class Verdict:
     supported_by: tuple[int, ...]
     """Evidence numbers that support it; empty when it fails."""
     reasons: tuple[str, ...] = field(default=())
-    """Why each cited passage failed, when it did."""
+    """Why each cited evidence failed, when it did."""
 
     @property
     def supported(self) -> bool:
@@ -61,76 +71,108 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
         raw = text[a:b]
         cited = tuple(dict.fromkeys(int(n) for m in _MARKER.finditer(raw) for n in re.split(r"[,;]", m.group(1))))
         sentence = _META.sub("", _MARKER.sub("", raw).strip()).strip()
+        sentence = _LIST_MARK.sub("", sentence)
         sentence = re.sub(r"\s+([.!?,;:])", r"\1", sentence)
         if re.search(r"\w", sentence):
             claims.append((sentence, cited))
     return claims
 
 
-def check(sentence: str, source: str, given: frozenset[str] = frozenset()) -> str | None:
-    """None if `source` supports `sentence`, else the reason it does not.
-
-    `given` holds the terms of the question: a sentence may repeat the
-    question's own words ("The AWS chip is Trainium2"), but numbers, quotes and
-    at least one new term must come from the source.
-    """
+def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> str | None:
+    """None if `source` supports `sentence`, else the reason it does not."""
     if len(words(sentence)) < 3:
         return "it is a fragment, not a sentence"
-    missing_numbers = numbers(sentence) - numbers(source)
-    if missing_numbers:
-        return f"number {sorted(missing_numbers)[0]} is not in the source"
+    mine, theirs = quantities(sentence, policy), quantities(source, policy)
+    for q in mine:
+        if not _matching(q, theirs):
+            same_value = [t for t in theirs if t.value == q.value]
+            if same_value:
+                return f"figure {_show(q)} is {_show(same_value[0])} in the source"
+            return f"number {q.value} is not in the source"
     folded_source = fold(source)
     for phrase in _QUOTED.findall(sentence):
         if fold(phrase) not in folded_source:
             return f"quoted phrase “{phrase}” is not in the source"
     source_terms = set(terms(source))
-    allowed = source_terms | given
-    for name in _names(sentence):
-        if not term_in(name, allowed):
+    for name in names(sentence, policy):
+        if not all(term_in(t, source_terms) for t in terms(name)):
             return f"name {name!r} is not in the source"
     if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(source)):
         return "it negates what the source says, or the reverse"
     content = terms(sentence)
     if not content:
         return "it says nothing checkable"
-    found = sum(1 for t in content if term_in(t, allowed))
-    if found / len(content) < MIN_CONTENT_SUPPORT or len(content) - found > MAX_UNSUPPORTED:
-        unsupported = [t for t in content if not term_in(t, allowed)]
+    unsupported = [t for t in content if not term_in(t, source_terms)]
+    if (len(content) - len(unsupported)) / len(content) < policy.min_content_support or len(unsupported) > policy.max_unsupported:
         return f"words not in the source: {', '.join(unsupported[:4])}"
-    if not any(term_in(t, source_terms) and not term_in(t, given) for t in content):
-        return "it only repeats the question"
+    return _binding(sentence, source, policy)
+
+
+def _matching(q: Quantity, theirs: list[Quantity]) -> bool:
+    """The same figure: same value and scale; the same unit when the sentence gives one."""
+    return any(t.value == q.value and t.scale == q.scale and (not q.unit or t.unit == q.unit) for t in theirs)
+
+
+def _show(q: Quantity) -> str:
+    scale = {"e3": " thousand", "e6": " million", "e9": " billion", "e12": " trillion"}.get(q.scale, "")
+    return f"{q.value}{scale}{(' ' + q.unit) if q.unit else ''}"
+
+
+def _binding(sentence: str, source: str, policy: AnswerPolicy) -> str | None:
+    """Each figure and name must keep, in the source, at least half of the
+    words that stand next to it in the sentence: those words say what it is."""
+    s_toks, u_toks = tokens(sentence), tokens(source)
+    s_terms = [terms(t.text) for t in s_toks]
+    u_terms = [terms(t.text) for t in u_toks]
+    name_set = set(names(sentence, policy))
+    s_quants, u_quants = quantities(sentence, policy), quantities(source, policy)
+    anchors: list[tuple[int, str, list[int], int]] = []  # (index in sentence, label, indexes in source, reach)
+    for q in s_quants:
+        where = [t.index for t in u_quants if t.value == q.value and t.scale == q.scale]
+        anchors.append((q.index, _show(q), where, policy.source_binding_window))
+    for i, t in enumerate(s_toks):
+        if t.folded in name_set:
+            where = [j for j, u in enumerate(u_toks) if u.folded == t.folded or (s_terms[i] and u_terms[j] and term_in(s_terms[i][0], set(u_terms[j])))]
+            anchors.append((i, t.text, where, policy.name_binding_window))
+    anchor_positions = {i for i, _, _, _ in anchors}
+    plain = {fold(w) for w in policy.scale_words} | set(policy.currency_words) | set(policy.percent_words)
+
+    def binder(k: int) -> bool:
+        return k not in anchor_positions and bool(s_terms[k]) and s_toks[k].folded not in name_set and s_toks[k].folded not in plain
+
+    for i, label, where, reach in anchors:
+        left = [k for k in range(i - 1, -1, -1) if binder(k)][: policy.binding_window]
+        right = [k for k in range(i + 1, len(s_toks)) if binder(k)][: policy.binding_window]
+        near = [s_terms[k][0] for k in left + right]
+        if not near or not where:
+            continue
+        best = 0
+        for j in where:
+            pool = {t for k in range(max(0, j - reach), min(len(u_toks), j + reach + 1)) for t in u_terms[k]}
+            best = max(best, sum(1 for w in near if term_in(w, pool)))
+        if best < math.ceil(len(near) / 2):
+            missing = [w for w in near if not any(term_in(w, set(u_terms[k])) for k in range(len(u_toks)))]
+            return f"{label} is not said to be {' '.join(missing or near)} in the source"
     return None
 
 
-def verify(text: str, evidence: Sequence[str], question: str = "") -> list[Verdict]:
+def verify(text: str, evidence: Sequence[str], policy: AnswerPolicy = DEFAULT_POLICY) -> list[Verdict]:
     """Check each sentence of `text` against the evidence texts it cites
     (numbered from 1). An uncited sentence, or one whose citations fail, is
     checked against every evidence text and kept only where one supports it."""
-    given = frozenset(terms(question))
     verdicts = []
     for sentence, cited in split_claims(text):
         valid = tuple(n for n in cited if 1 <= n <= len(evidence))
         reasons = []
         supported = []
         for n in valid:
-            reason = check(sentence, evidence[n - 1], given)
+            reason = check(sentence, evidence[n - 1], policy)
             if reason is None:
                 supported.append(n)
             else:
                 reasons.append(f"[{n}]: {reason}")
         reasons.extend(f"[{n}]: no such source" for n in cited if n not in valid)
         if not supported:
-            supported = [n for n in range(1, len(evidence) + 1) if n not in valid and check(sentence, evidence[n - 1], given) is None][:1]
+            supported = [n for n in range(1, len(evidence) + 1) if n not in valid and check(sentence, evidence[n - 1], policy) is None][:1]
         verdicts.append(Verdict(sentence, cited, tuple(supported), tuple(reasons)))
     return verdicts
-
-
-def _names(sentence: str) -> list[str]:
-    """Stems of capitalized words other than common words. The first word counts
-    too: a sentence opening with an invented name must not slip through."""
-    out = []
-    for w in words(sentence):
-        if not w[0].isupper() or fold(w) in STOPWORDS:
-            continue
-        out.extend(terms(w))
-    return out

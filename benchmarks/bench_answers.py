@@ -1,7 +1,9 @@
-"""Answer figures on the dev set with the configured model: the eval metrics
-and answer latency p50/p95. Prints; asserts nothing.
+"""Answer figures with the configured model, side by side: the seed dev set,
+the EU AI Act dev corpus, and the held-out set (never used for tuning).
+Prints; asserts nothing.
 
     .venv/bin/python benchmarks/bench_answers.py
+    ASSISTANT_CHAT_MODEL=qwen2.5-coder-0.5b-instruct .venv/bin/python benchmarks/bench_answers.py
 """
 
 from __future__ import annotations
@@ -16,17 +18,29 @@ sys.path.insert(0, str(ROOT))
 from assistant import Assistant  # noqa: E402
 from assistant.evaluation import run_eval  # noqa: E402
 
+DATA = ROOT / "tests/data"
+CORPORA = {  # name: (articles, questions, conversations)
+    "seeds (dev)": (ROOT / "seeds", DATA / "dev_qa.jsonl", DATA / "dev_conversations.jsonl"),
+    "AI Act (dev)": (DATA / "ai_act", DATA / "ai_act_qa.jsonl", None),
+    "held-out": (DATA / "heldout/articles", DATA / "heldout/qa.jsonl", DATA / "heldout/conversations.jsonl"),
+}
+
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        a = Assistant(data_dir=tmp)
-        a.ingest([ROOT / "seeds"])
-        a.ask("warm-up: who is Benoit Dupin?")
-        articles = {p.stem: p.read_text() for p in (ROOT / "seeds").glob("*.txt")}
-        data = ROOT / "tests/data"
-        report = run_eval(a, data / "dev_qa.jsonl", data / "dev_conversations.jsonl", articles)
-        for k, v in report.metrics().items():
-            print(f"{k:<20} {v}")
+    results = {}
+    for name, (folder, qa, conversations) in CORPORA.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            a = Assistant(data_dir=tmp)
+            a.ingest([folder])
+            a.ask("warm-up: what do the articles say?")
+            articles = {p.stem: p.read_text() for p in folder.glob("*.txt")}
+            results[name] = run_eval(a, qa, conversations, articles).metrics()
+            model = a.settings.chat_model
+    print(f"chat model: {model}")
+    keys = list(next(iter(results.values())))
+    print(f"{'metric':<20}" + "".join(f"{n:>16}" for n in results))
+    for k in keys:
+        print(f"{k:<20}" + "".join(f"{str(results[n][k]):>16}" for n in results))
 
 
 if __name__ == "__main__":

@@ -65,16 +65,34 @@ def test_follow_up_uses_the_conversation(assistant):
     assert off.refused
 
 
-def test_stream_yields_the_draft_then_the_verified_answer(assistant):
-    items = list(assistant.stream("Which AWS chip is Apple evaluating for pre-training its models?"))
-    assert isinstance(items[-1], Answer)
-    assert all(isinstance(i, str) for i in items[:-1]) and len(items) > 2
+@pytest.mark.parametrize("question", [
+    "Which AWS chip is Apple evaluating for pre-training its models?",
+    "Who spoke for Apple at the AWS conference?",
+    "What is the stock price of Amazon?",
+])
+def test_stream_yields_only_verified_sentences(assistant, question):
+    items = list(assistant.stream(question))
     final = items[-1]
-    assert final.draft == "".join(items[:-1])
-    assert_grounded(final)
-    assert "Trainium2" in final.text
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
+    pieces = items[:-1]
+    assert pieces and "".join(pieces) == final.text  # nothing shown is taken back
     for dropped in final.dropped:
-        assert dropped["sentence"] not in final.text
+        assert not any(dropped["sentence"].rstrip(".") in p for p in pieces)
+    if not final.refused:
+        assert_grounded(final)
+
+
+def test_ai_act_corpus_answers_and_refusals(tmp_path):
+    corpus = DATA / "ai_act"
+    a = Assistant(data_dir=tmp_path / "data")
+    a.ingest([corpus])
+    articles = {p.stem: p.read_text() for p in corpus.glob("*.txt")}
+    answer = a.ask("How many MEPs voted in favour of the AI Act?")
+    assert_grounded(answer, articles) and "523" in answer.text
+    for trap in ["Who is the President of the European Commission?",
+                 "What fine did Google receive under the AI Act?",
+                 "How much will the AI Office's budget be?"]:
+        assert a.ask(trap).refused, trap
 
 
 def test_prompt_injection_inside_an_article_is_not_followed(fresh, tmp_path):
@@ -153,4 +171,20 @@ def test_eval_command_reports_the_metrics(assistant, capsys):
     m = report.metrics()
     assert m["questions"] == 14 and m["turns"] == 4
     assert m["quote_validity"] == 1.0
+    # Floors below the measured 1.00 / 1.00 / 0.00 / 1.00 (README), so a loaded machine doesn't flake.
     assert m["answer_accuracy"] >= 0.85 and m["refusal_accuracy"] >= 0.9
+    assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.95
+
+
+def test_eval_floors_on_the_ai_act_corpus(tmp_path):
+    from assistant.evaluation import run_eval
+
+    corpus = DATA / "ai_act"
+    a = Assistant(data_dir=tmp_path / "data")
+    a.ingest([corpus])
+    report = run_eval(a, DATA / "ai_act_qa.jsonl", None, {p.stem: p.read_text() for p in corpus.glob("*.txt")})
+    m = report.metrics()
+    assert m["questions"] == 20 and m["quote_validity"] == 1.0
+    # Floors below the measured figures in the README.
+    assert m["answer_accuracy"] >= 0.7 and m["refusal_accuracy"] >= 0.9
+    assert m["false_refusals"] <= 0.2 and m["citation_precision"] >= 0.95

@@ -104,9 +104,13 @@ def test_answer_streams_then_shows_verified_answer_with_sources(page, context):
     page.wait_for_function(f"document.querySelectorAll({FINAL!r}).length > {n}", timeout=ANSWER_TIMEOUT)
     final = page.locator(FINAL).last
 
-    drafts = page.evaluate("window.__drafts")
-    assert any(d.strip("▍ ") and "Searching the articles" not in d for d in drafts), drafts  # tokens streamed in
-    expect(page.locator("[data-state=streaming]")).to_have_count(0)  # the draft was replaced
+    drafts = [d.strip("▍ ") for d in page.evaluate("window.__drafts")]
+    shown = [d for d in drafts if d and "Searching the articles" not in d]
+    assert shown, drafts  # verified sentences streamed in before the answer was complete
+    final_text = fold(final.locator(".na-text").first.inner_text())
+    for d in shown:  # only verified text is ever shown: all of it is in the final answer
+        assert fold(d) in final_text, (d, final_text)
+    expect(page.locator("[data-state=streaming]")).to_have_count(0)  # the stream became the answer
     expect(page.locator(".na-examples, #na-examples")).to_be_hidden()
 
     assert final.get_attribute("data-state") == "answer"

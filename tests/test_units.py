@@ -76,11 +76,15 @@ def test_claims_are_split_with_their_markers():
     assert split_claims("The evidence shows that Apple uses Graviton [1].") == [("Apple uses Graviton.", (1,))]
 
 
-def test_question_words_may_be_repeated_but_not_only_repeated():
-    source = "Dupin has also said that Apple is evaluating Amazon’s Trainium2 chip for pre-training."
-    question = "Which AWS chip is Apple evaluating for pre-training?"
-    assert verify("The AWS chip is Trainium2 [1].", [source], question)[0].supported
-    assert not verify("Apple is evaluating an AWS chip [1].", [source], question)[0].supported
+def test_answer_policy_is_part_of_settings(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text("[assistant]\ntop_k = 3\n[assistant.answer_policy]\nmin_score = 0.4\nlight_verbs = ['see']\n")
+    s = Settings.load(config)
+    assert s.answer_policy.min_score == 0.4 and s.answer_policy.light_verbs == frozenset({"see"})
+    assert s.answer_policy.dense_weight == 0.6  # the rest keeps its defaults
+    config.write_text("[assistant.answer_policy]\nmin_scor = 0.4\n")
+    with pytest.raises(ConfigError, match="Unknown answer_policy field"):
+        Settings.load(config)
 
 
 def test_settings_validate_and_read_the_environment(monkeypatch, tmp_path):

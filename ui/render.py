@@ -46,7 +46,8 @@ def user_message(question: str) -> str:
 
 
 def draft_message(draft: str, waiting: bool = False) -> str:
-    """The model's draft while it streams: clearly not yet the answer."""
+    """The answer while it streams: only sentences that passed verification,
+    shown as they pass; the sources follow when it is complete."""
     if waiting:
         return (
             '<div class="na-msg na-bot na-streaming na-waiting" data-state="waiting">'
@@ -57,7 +58,7 @@ def draft_message(draft: str, waiting: bool = False) -> str:
     body = esc(draft) if draft else '<span class="na-muted">Searching the articles…</span>'
     return (
         '<div class="na-msg na-bot na-streaming" data-state="streaming">'
-        '<div class="na-badge na-badge-draft">Draft · being checked against the articles</div>'
+        '<div class="na-badge na-badge-draft">Answering · each sentence is shown once checked against the articles</div>'
         f'<div class="na-text">{body}<span class="na-cursor">▍</span></div></div>'
     )
 

@@ -1,0 +1,181 @@
+"""Stage 7, assemble: the verified sentences become the answer, each yielded
+as soon as it has passed, with citations numbered in the order they appear.
+
+What is streamed is exactly what the final answer says: every piece is part
+of `Answer.text`, and the pieces joined are `Answer.text`. When the model's
+sentences leave out the best evidence's names or figures, that evidence is
+added verbatim; when none survive, the evidence answers verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from .answer import CONFLICT_NOTE, Answer, Citation
+from .evidence import Evidence
+from .figures import fits_kind, names, number_values
+from .policy import AnswerPolicy
+from .question import Question
+from .text import fold, term_in, terms, words
+from .verify import Verdict
+
+
+_BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
+
+
+class Assembler:
+    """Collects verified sentences for one answer, yielding each as a piece."""
+
+    def __init__(self, question: Question, evidence: list[Evidence], policy: AnswerPolicy,
+                 doc_terms: Callable[[str], set[str]]) -> None:
+        self.question = question
+        self.evidence = evidence
+        self.policy = policy
+        self.doc_terms = doc_terms
+        self.pieces: list[str] = []
+        self.numbers: dict[int, int] = {}  # evidence index (1-based) -> number shown
+        self.kept: list[str] = []
+        self.dropped: list[dict[str, str]] = []
+        self.mode = "generated"
+        self._question_names = {fold(w) for e in question.entities for w in words(e)} | {
+            fold(w) for n in question.carried for w in words(n)}
+
+    # -- the model's sentences ------------------------------------------------
+    def offer(self, verdict: Verdict) -> str | None:
+        """The piece to show for a verified sentence, or None when it is dropped."""
+        reason = self._rejection(verdict)
+        if reason:
+            self.dropped.append({"sentence": verdict.sentence, "reason": reason})
+            return None
+        self.kept.append(verdict.sentence)
+        return self._add(_with_marker(verdict.sentence, self._number(verdict.supported_by[0])))
+
+    def _rejection(self, v: Verdict) -> str:
+        if not v.supported:
+            return "; ".join(v.reasons) or "no evidence supports it"
+        support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
+        if support.score < best.score - self.policy.on_topic_margin:
+            return "it rests on evidence that hardly bears on the question"
+        if not fits_kind(self.question.kind, v.sentence, self._question_names, self.policy):
+            return f"it does not give the {self.question.kind} asked for"
+        asked = set(self.question.all_terms) | {t for n in self.question.carried for t in terms(n)}
+        mine = set(terms(v.sentence)) | number_values(v.sentence, self.policy)
+        if not any(not term_in(t, asked) for t in mine):
+            return "it only repeats the question"
+        said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
+        if self.kept and all(term_in(t, said) for t in mine):
+            return "it repeats an earlier sentence"
+        return ""
+
+    # -- what follows the model -------------------------------------------------
+    def finish(self) -> list[str]:
+        """Pieces added after the model's sentences: the verbatim evidence when
+        needed, and a note when the articles disagree."""
+        out: list[str] = []
+        best = self.evidence[0]
+        if not self.kept:
+            self.mode = "extractive"
+            for i, e in self._extractive():
+                out.append(self._add(_with_marker(e.text, self._number(i))))
+        else:
+            said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
+            asked = set(self.question.all_terms)
+            missing = [x for x in _specifics(best.text, False, self.policy) - asked if not term_in(x, said)]
+            if missing:
+                # The model's sentences leave out names or figures of the best
+                # evidence ("Tensor processors" without "Google"): quote it too.
+                out.append(self._add(_with_marker(best.text, self._number(1))))
+        rival = _conflicting(self.evidence, set(self.numbers), self.doc_terms, self.question, self.policy)
+        if rival:
+            note = CONFLICT_NOTE.get(self.question.language, CONFLICT_NOTE["en"])
+            out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
+            self.conflict = True
+        return out
+
+    conflict = False
+
+    def _extractive(self) -> list[tuple[int, Evidence]]:
+        """The best evidence verbatim; for a list question, more evidence that
+        names things the first does not."""
+        chosen = [(1, self.evidence[0])]
+        if self.question.is_list:
+            said = set(terms(self.evidence[0].text))
+            for i, e in enumerate(self.evidence[1:], start=2):
+                if len(chosen) >= self.policy.list_evidence:
+                    break
+                new = set(names(e.text, self.policy)) - said - self._question_names
+                if new and e.score >= self.evidence[0].score - self.policy.on_topic_margin:
+                    chosen.append((i, e))
+                    said |= set(terms(e.text))
+        return chosen
+
+    def fill(self, answer: Answer) -> None:
+        """Put the assembled text and its citations into `answer`."""
+        answer.text = "".join(self.pieces)
+        answer.refused = False
+        answer.mode = self.mode
+        answer.conflict = self.conflict
+        answer.dropped = self.dropped
+        order = sorted(self.numbers.items(), key=lambda kv: kv[1])
+        answer.citations = [_citation(shown, self.evidence[i - 1]) for i, shown in order]
+
+    def _number(self, index: int) -> int:
+        if index not in self.numbers:
+            self.numbers[index] = len(self.numbers) + 1
+        return self.numbers[index]
+
+    def _add(self, text: str) -> str:
+        piece = text if not self.pieces else " " + text
+        self.pieces.append(piece)
+        return piece
+
+
+def _with_marker(sentence: str, n: int) -> str:
+    sentence = _BULLET.sub("", sentence.strip())  # an article's list item, quoted as a sentence
+    if sentence[-1:] in ".!?":
+        return f"{sentence[:-1]} [{n}]{sentence[-1]}"
+    return f"{sentence} [{n}]."
+
+
+def _specifics(text: str, numbers_only: bool, policy: AnswerPolicy) -> set[str]:
+    """Numbers, and unless `numbers_only` the stems of capitalized names, in `text`."""
+    found = set(number_values(text, policy))
+    if not numbers_only:
+        found |= {t for w in words(text)[1:] if w[0].isupper() for t in terms(w)}
+    return found
+
+
+def _conflicting(
+    evidence: list[Evidence], used: set[int], doc_terms: Callable[[str], set[str]], question: Question, policy: AnswerPolicy,
+) -> int | None:
+    """An evidence unit from another article that answers as strongly but
+    disagrees: each names a figure or name (only figures when the question
+    asks for one) that the other's whole article never mentions. Only for
+    questions whose answer is one figure or one thing of a named category."""
+    if not (question.wants_figure or question.kind == "choice" and question.category) or question.is_list or not used:
+        return None  # "What is X's role?" has many true answers; "Which chip?" has one
+    numbers_only = question.wants_figure
+    best = evidence[min(used) - 1]
+    mine = _specifics(best.text, numbers_only, policy)
+    for n, e in enumerate(evidence, start=1):
+        if n in used or e.doc_id == best.doc_id or e.passage.language != best.passage.language:
+            continue  # names read differently across languages; compare like with like
+        if e.score < best.score - policy.conflict_margin or not e.answers:
+            continue
+        theirs = _specifics(e.text, numbers_only, policy)
+        if not (mine & theirs):
+            continue  # nothing in common: two different facts, not two versions of one
+        if (mine - doc_terms(e.doc_id)) and (theirs - doc_terms(best.doc_id)):
+            return n
+    return None
+
+
+def _citation(number: int, e: Evidence) -> Citation:
+    context, context_start = e.passage.text, e.passage.start
+    if e.start < context_start:  # the quote reaches back into the previous chunk
+        context, context_start = e.text, e.start
+    return Citation(
+        number=number, doc_id=e.doc_id, title=e.title, source=e.source, quote=e.text,
+        start=e.start, end=e.end, context=context, context_start=context_start,
+    )

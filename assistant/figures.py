@@ -1,0 +1,190 @@
+"""Figures and answer kinds in text: numbers with their scale and unit, dates,
+durations, names. Shared by evidence selection (does this sentence hold an
+answer of the asked kind?) and the verifier (is this figure the source's?).
+
+    >>> [(q.value, q.scale, q.unit) for q in quantities("208 milliards de dollars")]
+    [('208', 'e9', 'usd')]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .policy import AnswerPolicy
+from .text import STOPWORDS, fold
+
+DEFAULT_POLICY = AnswerPolicy()
+
+# Tokens: currency symbols, %, numbers (with thousands separators or a decimal
+# comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
+_TOKEN = re.compile(r"[$€£¥%]|\d(?:[\d\u202f\u00a0]|[.,](?=\d))*|[^\W\d_]+(?:-[^\W\d_]+)*|\w+", re.UNICODE)
+_CURRENCY = {"$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur", "euro": "eur",
+             "euros": "eur", "£": "gbp", "gbp": "gbp", "pound": "gbp", "pounds": "gbp", "sterling": "gbp",
+             "¥": "jpy", "yen": "jpy", "jpy": "jpy", "yuan": "cny", "cny": "cny", "chf": "chf", "franc": "chf", "francs": "chf"}
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    folded: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: str
+    """Normalized digits: '1,500' -> '1500', '7,5' -> '7.5', 'ten' -> '10'."""
+    scale: str
+    """'' or a magnitude: 'e3', 'e6', 'e9', 'e12'."""
+    unit: str
+    """'' , '%', or a currency code."""
+    index: int
+    """Token index of the number."""
+
+
+def tokens(text: str) -> list[Token]:
+    return [Token(m.group(), fold(m.group()), m.start()) for m in _TOKEN.finditer(text)]
+
+
+def normalize_number(raw: str) -> str:
+    s = raw.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"\d{1,3}([,.]\d{3})+", s) and not re.fullmatch(r"\d+[.,]\d{3}", s) or re.fullmatch(r"\d{1,3}(,\d{3})+", s):
+        return s.replace(",", "").replace(".", "")  # 1,500,000 or 1.500.000 or 1,500
+    s = s.replace(",", ".")
+    if "." in s:
+        s = s.rstrip("0").rstrip(".") if re.fullmatch(r"\d+\.\d+", s) else s
+    return s
+
+
+def quantities(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[Quantity]:
+    """Every number in `text` (digits, or number words) with the scale and unit
+    written beside it. Digits inside a name ('Trainium2', 'A9') are not numbers."""
+    toks = tokens(text)
+    out = []
+    for i, t in enumerate(toks):
+        if t.text[0].isdigit():
+            if _glued_to_word(text, t):
+                continue
+            value = normalize_number(t.text)
+        elif t.folded in policy.number_words and t.folded not in ("un", "une", "one"):
+            value = policy.number_words[t.folded]
+        else:
+            continue
+        scale, unit = "", ""
+        j = i + 1
+        glued = j < len(toks) and toks[j].start == t.start + len(t.text)
+        if j < len(toks) and toks[j].folded in policy.scale_words and (glued or _scale_context(toks, j)):
+            scale = policy.scale_words[toks[j].folded]
+            j += 1
+        for k in range(j, min(j + 3, len(toks))):  # "35 millions d'euros", "40 %", "5 billion dollars"
+            f = toks[k].folded
+            if f in _CURRENCY:
+                unit = _CURRENCY[f]
+                break
+            if f == "%" or f in ("percent", "pourcent") or (f in ("per", "pour") and k + 1 < len(toks) and toks[k + 1].folded == "cent"):
+                unit = "%"
+                break
+            if f not in ("d", "de", "of", "in", "en"):
+                break
+        if not unit and i > 0 and toks[i - 1].folded in _CURRENCY and toks[i - 1].text in "$€£¥":
+            unit = _CURRENCY[toks[i - 1].folded]
+        if not unit and i > 1 and toks[i - 1].folded in ("us", "a", "c", "hk") and toks[i - 2].text == "$":
+            unit = "usd"
+        out.append(Quantity(value, scale, unit, i))
+    return out
+
+
+def _glued_to_word(text: str, t: Token) -> bool:
+    before = text[t.start - 1] if t.start > 0 else " "
+    end = t.start + len(t.text)
+    after = text[end] if end < len(text) else " "
+    return before.isalpha() or (after.isalpha() and not _unit_suffix(text, end))
+
+
+def _unit_suffix(text: str, end: int) -> bool:
+    """'5bn', '3m', '40%': a scale or unit glued to the number is still a number."""
+    m = re.match(r"[a-zA-Z]+", text[end:])
+    return bool(m) and m.group().lower() in ("bn", "m", "mn", "k", "b", "tn", "md", "mds")
+
+
+def _scale_context(toks: list[Token], j: int) -> bool:
+    """Single-letter scales ('5 m') count only before a currency word or glued."""
+    f = toks[j].folded
+    if len(f) > 2:
+        return True
+    return j + 1 < len(toks) and toks[j + 1].folded in _CURRENCY
+
+
+def number_values(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> set[str]:
+    return {q.value for q in quantities(text, policy)}
+
+
+# -- answer kinds -------------------------------------------------------------
+
+def has_percent(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    return any(q.unit == "%" for q in quantities(text, policy))
+
+
+def has_money(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    return any(q.unit not in ("", "%") for q in quantities(text, policy))
+
+
+def has_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    for t in tokens(text):
+        if t.folded in policy.months or t.folded in policy.relative_dates:
+            return True
+        if re.fullmatch(r"(1[89]|20)\d\d", t.text):
+            return True
+    return False
+
+
+def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    toks = tokens(text)
+    nums = {q.index for q in quantities(text, policy)}
+    for i, t in enumerate(toks):
+        if t.folded in policy.time_units or t.folded.rstrip("s") in policy.time_units:
+            if any(i - k in nums for k in (1, 2, 3)):
+                return True
+            if t.folded.startswith(("decade", "décennie", "decennie")):
+                return True
+    return False
+
+
+def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A number that counts things: not a year, a percentage or a sum of money."""
+    return any(q.unit == "" and not re.fullmatch(r"(1[89]|20)\d\d", q.value) for q in quantities(text, policy))
+
+
+def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
+    """Capitalized words (or words with digits or inner capitals) other than
+    common words, folded; the first word counts only if it is not a common word."""
+    out = []
+    for i, t in enumerate(tokens(text)):
+        w = t.text
+        if not w[0].isalpha() and not w[0].isdigit():
+            continue
+        if t.folded in STOPWORDS or t.folded in policy.question_words:
+            continue
+        if w[0].isupper() or any(c.isupper() for c in w[1:]) or (any(c.isdigit() for c in w) and any(c.isalpha() for c in w)):
+            out.append(t.folded)
+    return out
+
+
+def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """Whether `text` holds an answer of `kind` (see question.KINDS)."""
+    if kind == "percent":
+        return has_percent(text, policy)
+    if kind == "money":
+        return has_money(text, policy)
+    if kind == "date":
+        return has_date(text, policy)
+    if kind == "duration":
+        return has_duration(text, policy)
+    if kind == "count":
+        return has_count(text, policy)
+    if kind == "number":
+        return bool(quantities(text, policy))
+    if kind in ("person", "place"):
+        return any(n not in question_names for n in names(text, policy)[1:] or names(text, policy))
+    return True

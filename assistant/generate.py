@@ -1,0 +1,43 @@
+"""Stage 5, generate: the model writes over the numbered evidence, and its
+reply is cut into whole sentences as it streams, so each can be verified
+before anyone sees it."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, Sequence
+
+from .llm import ChatModel
+from .prompt import build_messages
+
+# A sentence is complete once its end mark (and any trailing [n] markers) is
+# followed by the start of the next one.
+_COMPLETE = re.compile(r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+(?=[^\s\[])")
+
+
+def prompt_for(question: str, evidence: Sequence[str], language: str, model: ChatModel, context_tokens: int,
+               max_answer_tokens: int) -> tuple[list[dict[str, str]], int]:
+    """The chat messages and how many evidence sentences fit the context window."""
+    budget = context_tokens - max_answer_tokens - 64
+    return build_messages(question, evidence, language, model.count_tokens, budget)
+
+
+def sentences(model: ChatModel, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
+    """The model's reply, one complete sentence (with its markers) at a time."""
+    buffer = ""
+    for piece in model.stream_chat(messages, max_tokens):
+        buffer += piece
+        while True:
+            m = _COMPLETE.search(buffer)
+            if not m or _is_abbreviation(buffer, m.start()):
+                break
+            yield buffer[: m.end()].strip()
+            buffer = buffer[m.end():]
+    if buffer.strip():
+        yield buffer.strip()
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    """'U.S.', 'Dr.', '2.5': a dot inside a word or number does not end a sentence."""
+    before = re.search(r"(\w+)$", text[:dot])
+    return bool(before) and (len(before.group(1)) == 1 or before.group(1).lower() in ("mr", "mrs", "ms", "dr", "st", "inc", "vs", "co"))

@@ -1,0 +1,173 @@
+"""The answer policy: every threshold, weight and word list that decides what
+the assistant says, in one typed place, each with the general reason for it.
+
+Nothing here names a topic or a dev question. The word lists are general
+resources of the supported languages (English, French): question words,
+words that name an answer slot, scale words, currency and time-unit words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+@dataclass(frozen=True)
+class AnswerPolicy:
+    # -- evidence scoring -----------------------------------------------------
+    dense_weight: float = 0.6
+    """Relevance mixes meaning (embedding cosine) and wording (idf-weighted
+    share of the question's terms). Meaning carries paraphrase and the other
+    language; wording carries exact names the embedder blurs."""
+    same_language_bonus: float = 0.08
+    """A quote in the reader's language is preferred when it answers about as
+    well: it is easier to check and to read."""
+    min_score: float = 0.30
+    """Below this relevance no sentence is taken to answer. Calibrated on both
+    dev corpora: the gates below (focus, answer kind) do the discriminating
+    work; this only removes sentences that share no meaning with the question."""
+    min_topic_coverage: float = 0.25
+    """Share of the question's topic terms (idf-weighted) that the evidence
+    window must hold. Low because verbs are paraphrased ("work" / "held the
+    position"); non-zero because an answer about another topic must fail."""
+    cross_language_dense: float = 0.45
+    """Across languages words don't match, so meaning alone shows that a unit
+    is on the question's topic; the multilingual embedder scores a translated
+    answer around 0.5-0.7 and unrelated text near 0."""
+    paraphrase_dense: float = 0.62
+    """In one language, a unit this close in meaning is on topic even when it
+    words the question's terms differently."""
+    min_unit_words: int = 4
+    """Shorter spans (headings, bylines) are not sentences that can answer."""
+    prompt_evidence: int = 4
+    """Evidence sentences shown to the model: enough for list questions, few
+    enough that a small model keeps to them and the prompt stays fast."""
+    list_evidence: int = 3
+    """For list questions ("which services"), up to this many sentences from
+    different places are quoted when the model's sentences fail."""
+    conflict_margin: float = 0.12
+    """Two articles conflict only when the rival answers nearly as well."""
+    on_topic_margin: float = 0.12
+    """A generated sentence must rest on evidence nearly as relevant as the best."""
+
+    # -- verification ---------------------------------------------------------
+    min_content_support: float = 0.75
+    """Share of a generated sentence's content words that its cited sentence
+    must hold. Small models paraphrase a little; more than a quarter of new
+    words is new content."""
+    max_unsupported: int = 2
+    """At most this many content words of a sentence may be missing from the
+    source, however long the sentence."""
+    binding_window: int = 3
+    """The nearest content words (this many on each side) of a figure or a
+    name in a generated sentence say what the figure is ("revenue $5
+    billion"); at least half of them must sit within `source_binding_window`
+    words of the same figure or name in the source."""
+    source_binding_window: int = 10
+    """How near a binding word must be in the source: a news sentence may put
+    a clause between a figure and what it measures."""
+    name_binding_window: int = 20
+    """Names are bound more loosely than figures: a sentence often names its
+    subject once and says several things of it further on."""
+
+    # -- word resources ---------------------------------------------------------
+    question_words: frozenset[str] = field(default_factory=lambda: _words(
+        "what which who whom whose when where why how quel quelle quels quelles qui quoi ou où "
+        "comment combien pourquoi quand lequel laquelle lesquels lesquelles does did do est-ce"
+    ))
+    """Words that ask rather than say: never part of what is asked about."""
+    slot_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "kind kinds type types sort sorts name names role roles job jobs title titles position "
+        "way ways thing things example examples part parts many much place "
+        "genre genres sorte sortes nom noms role rôle rôles poste postes fonction fonctions "
+        "titre titres exemple exemples façon facon manière maniere"
+    ))
+    """Nouns that name the slot the answer fills ("his role", "what kind of"):
+    the answer gives a value, and the word itself is rarely in the sentence."""
+    light_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "see saw seen get got gotten give gave given take took taken make made have has had go went gone "
+        "come came put keep kept find found show showed shown happen happened become became "
+        "voir vu obtenir donner donné prendre pris faire fait avoir eu aller venir mettre trouver"
+    ))
+    """Verbs that carry little meaning of their own ("did Apple *see*", "take
+    place"): an article rarely repeats them, so they are no part of the topic."""
+    role_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "ceo cfo cto coo pdg dg chief president chairman chairwoman director minister commissioner "
+        "founder cofounder co-founder head spokesperson spokesman spokeswoman leader chair governor mayor "
+        "secretary executive manager owner editor présidente président directeur directrice ministre "
+        "commissaire fondateur fondatrice porte-parole dirigeant dirigeante patron patronne maire"
+    ))
+    """Titles of people: a capitalized "CEO" is a role to look for in the
+    sentence, not a name that must appear in the articles."""
+    request_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "ignore forget disregard pretend act roleplay role-play write compose draw sing imagine "
+        "tell generate translate oublie oubliez ignore ignorez écris ecris écrivez ecrivez invente inventez "
+        "imagine imaginez raconte racontez compose composez traduis traduisez"
+    ))
+    """A message that opens with one of these asks for something other than an
+    answer from the articles; it is refused unless it is about the articles'
+    content ("tell me who ...", "write down when ...")."""
+    creative_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "poem poems joke jokes song songs limerick limericks haiku story stories essay rap "
+        "poème poèmes poeme blague blagues chanson chansons histoire conte"
+    ))
+    """What a creative request asks for: never in news articles' remit."""
+    instruction_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "instructions instruction rules prompt prompts system consignes règles regles"
+    ))
+    """"Ignore your instructions": an attempt to change the assistant, refused."""
+    scale_words: dict[str, str] = field(default_factory=lambda: {
+        "thousand": "e3", "thousands": "e3", "k": "e3", "mille": "e3", "milliers": "e3",
+        "million": "e6", "millions": "e6", "m": "e6", "mn": "e6", "mio": "e6",
+        "billion": "e9", "billions": "e9", "bn": "e9", "b": "e9", "milliard": "e9", "milliards": "e9", "md": "e9", "mds": "e9",
+        "trillion": "e12", "trillions": "e12", "tn": "e12",
+    })
+    """Scale words and their magnitude: "208 milliards" is 208e9, never "208
+    million". (French "billion" means 1e12, but in news it is rare and
+    ambiguous; it reads as English here.)"""
+    currency_words: frozenset[str] = field(default_factory=lambda: _words(
+        "$ € £ ¥ usd eur gbp chf jpy cny dollar dollars euro euros pound pounds sterling yen yuan franc francs"
+    ))
+    money_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "price prices cost costs fee fees fine fines penalty penalties salary salaries wage wages pay paid "
+        "revenue revenues turnover profit profits income earnings sales budget budgets valuation worth value "
+        "spend spent spending investment invest invested funding raised debt tax taxes subsidy "
+        "prix coût cout coûts couts coûte coute amende amendes sanction sanctions salaire salaires "
+        "chiffre recette recettes bénéfice benefice bénéfices benefices budget budgets valeur investissement "
+        "dette impôt impot taxe financement"
+    ))
+    """Things measured in money: a question about one of them wants a sum."""
+    time_units: frozenset[str] = field(default_factory=lambda: _words(
+        "second seconds minute minutes hour hours day days week weeks month months year years decade decades "
+        "century centuries seconde secondes heure heures jour jours semaine semaines mois an ans année années "
+        "annee annees décennie décennies decennie decennies siècle siècles"
+    ))
+    months: frozenset[str] = field(default_factory=lambda: _words(
+        "january february march april may june july august september october november december "
+        "jan feb mar apr jun jul aug sep sept oct nov dec "
+        "janvier février fevrier mars avril mai juin juillet août aout septembre octobre novembre décembre decembre"
+    ))
+    relative_dates: frozenset[str] = field(default_factory=lambda: _words(
+        "monday tuesday wednesday thursday friday saturday sunday yesterday today tomorrow ago recently "
+        "lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui demain récemment recemment"
+    ))
+    number_words: dict[str, str] = field(default_factory=lambda: {
+        "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+        "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "twenty": "20",
+        "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "dozen": "12",
+        "un": "1", "une": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7",
+        "huit": "8", "neuf": "9", "dix": "10", "onze": "11", "douze": "12", "vingt": "20", "trente": "30",
+        "quarante": "40", "cinquante": "50", "cent": "100", "douzaine": "12", "decade": "10", "décennie": "10",
+    })
+    """Numbers written as words: "ten years" states the figure 10."""
+    percent_words: frozenset[str] = field(default_factory=lambda: _words("% percent per cent pourcent pour-cent"))
+    anaphors: frozenset[str] = field(default_factory=lambda: _words(
+        "he him his she her hers it its they them their this that these those there "
+        "il elle ils elles lui leur leurs son sa ses ce cet cette ces cela ça"
+    ))
+    """Words that lean on something said before: a sentence opening with one
+    carries the sentence before it, and a follow-up question containing one
+    is read with the conversation."""

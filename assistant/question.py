@@ -1,0 +1,228 @@
+"""Stage 1, the question: parsed once into what every later stage needs.
+
+    >>> q = parse_question("What is the maximum fine for using a banned AI practice?")
+    >>> q.kind, q.attribute
+    ('money', ('fine',))
+
+The parse is shallow and general: question words, capitalized names, and a
+few word resources of the policy (slot nouns, money nouns, time units). It
+knows nothing of any topic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from .answer import question_language
+from .policy import AnswerPolicy
+from .text import STOPWORDS, fold, stem, terms, words
+
+DEFAULT_POLICY = AnswerPolicy()
+
+# Kinds of answer a question wants. Each later stage checks evidence and
+# generated sentences for an answer of this kind.
+KINDS = ("person", "place", "date", "duration", "percent", "money", "count", "number",
+         "reason", "yesno", "choice", "other")
+
+_AUX = set("is are was were does do did can could will would has have had should may might must est-ce".split())
+_POSSESSIVES = set("its his her their son sa ses leur leurs".split())
+_MONEY_VERBS = set("cost costs pay paid spend spent earn earned charge charged raise raised worth invest invested "
+                   "coûte coute coûté coute paie paye payé paye gagne gagné dépense depense investi".split())
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    language: str
+    kind: str
+    """One of KINDS: what an answer must hold."""
+    entities: tuple[str, ...] = ()
+    """Names in the question as written ("Benoit Dupin", "AI Act", "2022")."""
+    topic: tuple[str, ...] = ()
+    """Stems of the other words it asks about, question and slot words left out."""
+    attribute: tuple[str, ...] = ()
+    """For figures: stems of what the figure measures ("fine", "employee")."""
+    category: str = ""
+    """The noun after which/what ("Which chip"): the answer names an instance of it."""
+    is_list: bool = False
+    """The question asks for several things ("Which services...")."""
+    is_request: bool = False
+    """Not a question about the articles ("write a poem", "ignore your instructions")."""
+    follow_up: bool = False
+    """It leans on the conversation (a pronoun, or too little of its own)."""
+    carried: tuple[str, ...] = ()
+    """Names carried from the conversation, for a follow-up."""
+    query: str = ""
+    """What retrieval searches for."""
+
+    @property
+    def entity_terms(self) -> list[str]:
+        return [t for e in self.entities for t in terms(e)]
+
+    @property
+    def all_terms(self) -> list[str]:
+        """Every content term the question asks about, entities first."""
+        return list(dict.fromkeys(self.entity_terms + list(self.topic) + list(self.attribute)))
+
+    @property
+    def wants_figure(self) -> bool:
+        return self.kind in ("percent", "money", "count", "number", "duration")
+
+
+def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy = DEFAULT_POLICY) -> Question:
+    """Parse `text`; `history` ([{role, content}]) is used only if the question leans on it."""
+    tokens = words(text)
+    folded = [fold(t) for t in tokens]
+    language = question_language(text)
+    kind, attr_words = _kind(text, folded, [t.casefold() for t in tokens], policy)
+    entities = _entities(text, tokens, policy)
+    entity_stems = {t for e in entities for t in terms(e)}
+    category = _category(folded, entity_stems, policy)
+    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs
+    attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
+    topic = tuple(
+        t for t in dict.fromkeys(terms(text))
+        if t not in entity_stems and t not in attribute and t != category and fold(t) not in ignored
+        and t not in {stem(w) for w in ignored}
+    )
+    is_list = bool(category) and _plural(category, tokens) or kind == "choice" and any(
+        f in ("kinds", "types", "sortes", "genres") for f in folded)
+    follow_up = _leans_on_context(folded, entities, policy) and any(t.get("role") == "user" for t in history)
+    carried: tuple[str, ...] = ()
+    query = text
+    if follow_up:
+        from .conversation import carried_names
+
+        carried = tuple(n for n in carried_names(history) if fold(n) not in {fold(e) for e in entities})
+        if carried:
+            query = f"{text} ({' '.join(carried)})"
+    return Question(
+        text=text, language=language, kind=kind, entities=entities, topic=topic, attribute=attribute,
+        category=category, is_list=is_list, is_request=is_request(text, policy), follow_up=follow_up,
+        carried=carried, query=query,
+    )
+
+
+def is_request(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A message that asks for something other than facts from the articles:
+    a creative piece, or a change to the assistant's instructions."""
+    folded = [fold(w) for w in words(text)]
+    if not folded:
+        return False
+    creative = any(w in policy.creative_nouns for w in folded)
+    tampering = any(w in ("ignore", "ignorez", "forget", "disregard", "oublie", "oubliez") for w in folded) and any(
+        w in policy.instruction_nouns or w in ("articles", "article", "previous", "above") for w in folded)
+    opener = folded[0] if folded[0] not in ("please", "svp", "stp") or len(folded) < 2 else folded[1]
+    imperative = opener in policy.request_verbs and opener not in ("tell",)
+    return creative or tampering or imperative
+
+
+def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy) -> tuple[str, list[str]]:
+    """The kind of answer and the words a figure must be bound to. Money nouns
+    are looked up with their accents ("salariés" is staff, "salaries" pay)."""
+    joined = " ".join(folded)
+    head = folded[:3]
+    money_nouns = [w for w in lowered if w in policy.money_nouns]
+
+    def after(*phrase: str, n: int = 3) -> list[str]:
+        for i in range(len(folded) - len(phrase) + 1):
+            if tuple(folded[i:i + len(phrase)]) == phrase:
+                return [w for w in folded[i + len(phrase):i + len(phrase) + n] if w not in STOPWORDS][:2]
+        return []
+
+    if re.search(r"\b(percentage|percent|proportion|pourcentage)\b", joined) or re.search(r"\bwhat share\b|\bquelle part\b", joined):
+        return "percent", after("percentage") or after("percent") or after("pourcentage") or after("proportion")
+    if re.search(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b", joined):
+        return "duration", []
+    if re.search(r"\bhow many\b|\bnumber of\b|\bnombre de\b", joined) or re.search(r"\bcombien d(e|es)?\b(?! temps)", joined):
+        counted = after("how", "many") or after("number", "of") or after("nombre", "de") or after("combien", "de") or after("combien", "d")
+        if counted and lowered[folded.index(counted[0])] in policy.money_nouns:
+            return "money", counted[:1]
+        return "count", counted[:1]
+    if money_nouns or (re.search(r"\bhow much\b|\bcombien\b", joined) and any(w in _MONEY_VERBS for w in folded)):
+        verbs = [w for w in folded if w in _MONEY_VERBS]
+        return "money", money_nouns or verbs
+    if re.search(r"\bhow (much|old|far|often|big|large|high|fast)\b|\bcombien\b|\bwhat number\b|\bquel nombre\b", joined):
+        return "number", []
+    if re.search(r"^\W*(when|quand)\b|\b(what|which|quel|quelle|in which|in what|en quelle|à quelle|a quelle) (year|date|day|month|time|année|annee|date|jour|mois|heure)\b", joined):
+        return "date", []
+    if re.search(r"^\W*(where|ou|où)\b|\b(which|what|quel|quelle|dans quelle|in which|in what) (city|country|town|place|state|region|venue|ville|pays|lieu|région|region)\b", joined):
+        return "place", []
+    if re.search(r"^\W*(who|whom|whose|qui)\b", joined) or re.search(
+            r"\b(which|what|quel|quelle) (person|people|official|personne)\b", joined):
+        return "person", []
+    if re.search(r"^\W*(why|pourquoi)\b", joined):
+        return "reason", []
+    if head and (head[0] in _AUX or joined.startswith("est-ce")):
+        return "yesno", []
+    if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined):
+        return "choice", []
+    return "other", []
+
+
+def _entities(text: str, tokens: list[str], policy: AnswerPolicy) -> tuple[str, ...]:
+    """Runs of capitalized words, and words with digits, as written; role
+    titles ("CEO") and words that are capitalized only because they open the
+    question are left out."""
+    out: list[str] = []
+    run: list[str] = []
+    for i, w in enumerate(tokens):
+        f = fold(w)
+        common = f in STOPWORDS or f in policy.question_words or f in policy.request_verbs or f in _AUX
+        is_name = (
+            (w[0].isupper() or any(c.isdigit() for c in w))
+            and not f in policy.role_nouns
+            and not (common and (i == 0 or w.islower() or len(w) < 3 and not w.isupper()))
+            and not (i == 0 and f in policy.role_nouns)
+        )
+        if i == 0 and is_name and common:
+            is_name = False
+        if is_name:
+            run.append(w)
+        else:
+            if run:
+                out.append(" ".join(run))
+            run = []
+    if run:
+        out.append(" ".join(run))
+    return tuple(dict.fromkeys(e for e in out if terms(e)))
+
+
+def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy) -> str:
+    """The noun right after which/what/quel ("Which AWS chip" -> chip), if any."""
+    wh = {"which", "what", "quel", "quelle", "quels", "quelles"}
+    for i, w in enumerate(folded[:-1]):
+        if w not in wh:
+            continue
+        for nxt in folded[i + 1:i + 4]:
+            s = stem(nxt)
+            if s in entity_stems:
+                continue
+            if nxt in STOPWORDS or nxt in _AUX:
+                return ""
+            if nxt in policy.slot_nouns or nxt in ("of", "de"):
+                continue
+            return s
+    return ""
+
+
+def _plural(category: str, tokens: list[str]) -> bool:
+    return any(stem(t) == category and fold(t) != category and fold(t).endswith(("s", "x")) for t in tokens)
+
+
+def _leans_on_context(folded: list[str], entities: tuple[str, ...], policy: AnswerPolicy) -> bool:
+    """A pronoun or demonstrative, or a short question with no name of its own.
+    A possessive after a name of the question ("Apple ... its devices") points
+    inside the question; "that" and "there" are too often not pronouns to count."""
+    seen_name = False
+    names = {fold(w) for e in entities for w in words(e)}
+    for w in folded:
+        if w in names:
+            seen_name = True
+        if w in policy.anaphors and w not in ("that", "there"):
+            if seen_name and w in _POSSESSIVES:
+                continue
+            return True
+    return not entities and len(folded) <= 5
