@@ -9,7 +9,8 @@ onnxruntime) are translated into these at the boundary.
     ├── StoreError           the article store cannot be opened or used
     ├── IngestError          a file cannot be read as an article
     ├── QuestionError        the question is empty, too long or malformed
-    └── EmptyLibraryError    no articles have been ingested yet
+    ├── EmptyLibraryError    no articles have been ingested yet
+    └── PortInUseError       a server cannot listen: the port is taken
 """
 
 from __future__ import annotations
@@ -46,3 +47,8 @@ class EmptyLibraryError(AssistantError):
             or "No articles have been ingested yet. Add some with "
             "`assistant ingest PATH...` (for example `assistant ingest seeds/`)."
         )
+
+
+class PortInUseError(AssistantError, OSError):
+    """A server (web UI, Slack bot, HTTP API) cannot bind its port. Also an
+    OSError, so code that caught the bind failure before still does."""

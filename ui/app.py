@@ -26,6 +26,7 @@ from typing import Any, Iterator, Sequence
 import gradio as gr
 
 from assistant import Answer, Assistant, AssistantError, EmptyLibraryError, ModelError
+from assistant.errors import PortInUseError
 from assistant.loading import SUFFIXES
 
 from . import render
@@ -357,8 +358,8 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tupl
         )
     except OSError as exc:
         if "empty port" in str(exc):
-            raise OSError(f"Port {port} on {host} is already in use. Stop the other server or pick another "
-                          "port (assistant serve --port N).") from None
+            raise PortInUseError(f"Port {port} on {host} is already in use. Stop the other server or pick another "
+                                 "port (assistant serve --port N).") from None
         raise
     url = _public_url(host, port, url)
     if not quiet:
