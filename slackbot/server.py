@@ -8,40 +8,88 @@ or a Socket Mode connection when SLACK_APP_TOKEN is set.
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import hmac
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping
 from urllib.parse import parse_qsl
 
 from slack_bolt.request import BoltRequest
-from slack_sdk.signature import SignatureVerifier
+
+from assistant.errors import PortInUseError
 
 from .bot import SlackBot
 from .config import SlackSettings
 
 log = logging.getLogger("slackbot")
 READ_TIMEOUT = 10.0
+BACKLOG = 1024
+"""Connections the kernel queues while the server accepts: a burst of events
+must wait there, not be reset (Python's default is 5)."""
+SIGNATURE_WINDOW = 60 * 5
+
+# The type of every wire field the bot or Bolt reads. A field of another type
+# gets 400; it never reaches code that would fail on it.
+_STR, _INT, _BOOL, _DICT, _LIST = (str,), (int,), (bool,), (dict,), (list,)
+_PAYLOAD_FIELDS = {
+    "type": _STR, "token": _STR, "team_id": _STR, "api_app_id": _STR, "event_id": _STR, "event_context": _STR,
+    "event_time": _INT, "authorizations": _LIST, "authed_users": _LIST, "is_ext_shared_channel": _BOOL,
+    "enterprise_id": _STR, "context_team_id": _STR, "context_enterprise_id": _STR, "event": _DICT,
+    "challenge": _STR, "retry_attempt": _INT, "retry_reason": _STR,
+}
+_EVENT_FIELDS = {
+    "type": _STR, "user": _STR, "text": _STR, "ts": _STR, "thread_ts": _STR, "channel": _STR, "channel_type": _STR,
+    "subtype": _STR, "bot_id": _STR, "team": _STR, "event_ts": _STR, "client_msg_id": _STR, "bot_profile": _DICT,
+    "blocks": _LIST, "files": _LIST, "user_team": _STR, "source_team": _STR, "parent_user_id": _STR,
+    "app_id": _STR, "hidden": _BOOL, "message": _DICT, "previous_message": _DICT,
+}
+_AUTHORIZATION_FIELDS = {"team_id": _STR, "user_id": _STR, "enterprise_id": _STR, "is_bot": _BOOL,
+                         "is_enterprise_install": _BOOL}
+_INTERACTIVE_FIELDS = {"type": _STR, "user": _DICT, "team": _DICT, "channel": _DICT, "actions": _LIST,
+                       "trigger_id": _STR, "response_url": _STR, "api_app_id": _STR, "token": _STR, "view": _DICT,
+                       "callback_id": _STR, "enterprise": _DICT}
+_ID_FIELDS = {"id": _STR, "name": _STR, "team_id": _STR, "domain": _STR, "username": _STR}
 
 
 class _BadRequest(ValueError):
     pass
 
 
+def _check_fields(obj: dict, types: Mapping[str, tuple[type, ...]], where: str) -> None:
+    """Raise _BadRequest if a known field of `obj` has the wrong type (null is allowed: absent)."""
+    for name, kinds in types.items():
+        value = obj.get(name)
+        if value is None:
+            continue
+        if not isinstance(value, kinds) or (kinds is _INT and isinstance(value, bool)):
+            raise _BadRequest(f"{where}{name} must be {kinds[0].__name__}, not {type(value).__name__}")
+
+
 def check_payload(body: str, content_type: str) -> None:
-    """Raise _BadRequest unless `body` is a well-formed Slack request body."""
+    """Raise _BadRequest unless `body` is a well-formed Slack request body, with
+    every field the bot reads of the type Slack sends."""
     if body.startswith("{") or content_type == "application/json":
         try:
             payload = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _BadRequest("body is not valid JSON") from None
         if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
             raise _BadRequest("JSON body must be an object with a 'type'")
+        _check_fields(payload, _PAYLOAD_FIELDS, "")
+        for i, auth in enumerate(payload.get("authorizations") or []):
+            if not isinstance(auth, dict):
+                raise _BadRequest(f"authorizations[{i}] must be an object")
+            _check_fields(auth, _AUTHORIZATION_FIELDS, f"authorizations[{i}].")
         if payload["type"] == "event_callback":
             event = payload.get("event")
             if not isinstance(event, dict) or not isinstance(event.get("type"), str):
                 raise _BadRequest("event_callback without an event object")
+            _check_fields(event, _EVENT_FIELDS, "event.")
         if payload["type"] == "url_verification" and not isinstance(payload.get("challenge"), str):
             raise _BadRequest("url_verification without a challenge")
         return
@@ -51,22 +99,35 @@ def check_payload(body: str, content_type: str) -> None:
         raise _BadRequest("body is neither JSON nor a form") from None
     if "payload" in form:
         try:
-            if not isinstance(json.loads(form["payload"]), dict):
+            payload = json.loads(form["payload"])
+            if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
                 raise ValueError
-        except ValueError:
-            raise _BadRequest("payload is not a JSON object") from None
+        except (ValueError, RecursionError):
+            raise _BadRequest("payload is not a JSON object with a 'type'") from None
+        _check_fields(payload, _INTERACTIVE_FIELDS, "payload.")
+        for name in ("user", "team", "channel", "enterprise"):
+            if isinstance(payload.get(name), dict):
+                _check_fields(payload[name], _ID_FIELDS, f"payload.{name}.")
     elif "command" not in form and "ssl_check" not in form:
         raise _BadRequest("form body is not a slash command")
 
 
-def _valid_signature(verifier: SignatureVerifier, body: bytes, timestamp: str, signature: str) -> bool:
-    """Slack's v0 HMAC-SHA256 check, 5-minute window; False for any malformed header."""
-    if not timestamp.strip().isdigit() or not signature.startswith("v0="):
+def _valid_signature(secret: bytes, body: bytes, timestamp: str, signature: str) -> bool:
+    """Slack's v0 HMAC-SHA256 check over the raw bytes, 5-minute window; False
+    for any malformed header. The body need not be UTF-8: a signed body that
+    is not gets 400 later, not 401."""
+    timestamp = timestamp.strip()
+    if not timestamp.isdigit() or len(timestamp) > 12 or not signature.startswith("v0="):
         return False
-    try:
-        return verifier.is_valid(body, timestamp.strip(), signature)
-    except (ValueError, TypeError, OverflowError):
+    if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW:
         return False
+    expected = "v0=" + hmac.new(secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode(), signature.strip().encode("utf-8", "replace"))
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    request_queue_size = BACKLOG
+    daemon_threads = True
 
 
 class SlackServer:
@@ -81,8 +142,15 @@ class SlackServer:
         self.bot = bot
         self.settings = bot.settings
         self._thread: threading.Thread | None = None
-        self.httpd = ThreadingHTTPServer((self.settings.host, self.settings.port), self._handler())
-        self.httpd.daemon_threads = True
+        try:
+            self.httpd = _HTTPServer((self.settings.host, self.settings.port), self._handler())
+        except OSError as exc:
+            bot.close()
+            if exc.errno == errno.EADDRINUSE:
+                raise PortInUseError(f"Port {self.settings.port} on {self.settings.host} is already in use. Stop the "
+                                     "other server, or pick another port: assistant slack --port N.") from None
+            raise PortInUseError(f"Cannot listen on {self.settings.host}:{self.settings.port}: "
+                                 f"{exc.strerror or exc}. Check --host and --port.") from None
 
     @property
     def port(self) -> int:
@@ -122,7 +190,7 @@ class SlackServer:
 
     def _handler(self):
         bot, settings = self.bot, self.settings
-        verifier = SignatureVerifier(settings.signing_secret)
+        secret = settings.signing_secret.encode("utf-8")
 
         class Handler(BaseHTTPRequestHandler):
             server_version = "newsbot"
@@ -152,7 +220,7 @@ class SlackServer:
                     return self._send(400, {"error": "body shorter than Content-Length"}, close=True)
                 timestamp = self.headers.get("X-Slack-Request-Timestamp", "")
                 signature = self.headers.get("X-Slack-Signature", "")
-                if not _valid_signature(verifier, raw, timestamp, signature):
+                if not _valid_signature(secret, raw, timestamp, signature):
                     log.warning("Rejected a request with a bad or stale Slack signature from %s", self.address_string())
                     return self._send(401, {"error": "invalid request"})
                 try:

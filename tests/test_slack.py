@@ -477,3 +477,102 @@ def test_errors_are_reported_and_server_keeps_running(server, slack):
     ts3 = new_ts()
     send_event(server, mention(OFF_TOPIC, channel=channel, ts=ts3))
     slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == ts3, timeout=30)
+
+
+# -- hardening: wire types, encodings, bursts ------------------------------------
+def test_wrong_types_on_the_wire_get_400_not_an_internal_error(server, slack, caplog):
+    caplog.set_level("WARNING", logger="slackbot")
+    bad_events = [
+        mention(OFF_TOPIC) | {"text": 5},
+        mention(OFF_TOPIC) | {"user": ["U0ALICE01"]},
+        mention(OFF_TOPIC) | {"ts": 1700000000.5},
+        mention(OFF_TOPIC) | {"thread_ts": {"ts": "1.2"}},
+        dm("hi") | {"subtype": ["bot_message"]},
+        dm("hi") | {"channel_type": 3},
+    ]
+    for event in bad_events:
+        status, data, _, event_id = send_event(server, event)
+        assert status == 400 and "must be" in data["error"], event
+        assert server.bot.outcome(event_id) == []
+    payloads = [
+        {"type": "event_callback", "event_id": 7, "event": mention(OFF_TOPIC)},
+        {"type": "event_callback", "team_id": TEAM_ID, "event": mention(OFF_TOPIC), "authorizations": [5]},
+        {"type": "event_callback", "event": mention(OFF_TOPIC), "authorizations": [{"user_id": 5}]},
+        {"type": "url_verification", "challenge": 12},
+    ]
+    for payload in payloads:
+        body = json.dumps(payload)
+        status, data, _ = post(server, body, sign(body))
+        assert status == 400, payload
+    form = urlencode({"payload": json.dumps({"type": "block_actions", "user": {"id": 42}})})
+    status, _, _ = post(server, form, sign(form), content_type="application/x-www-form-urlencoded")
+    assert status == 400
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], [r.getMessage() for r in caplog.records]
+    body = json.dumps({"type": "url_verification", "challenge": "still-up"})
+    assert post(server, body, sign(body))[:2] == (200, {"challenge": "still-up"})
+
+
+def test_signed_body_that_is_not_utf8_gets_400_not_401(server):
+    raw = b'{"type": "url_verification", "challenge": "caf\xe9"}'
+    ts = str(int(time.time()))
+    import hashlib
+    import hmac as hmac_
+
+    signature = "v0=" + hmac_.new(SECRET.encode(), b"v0:" + ts.encode() + b":" + raw, hashlib.sha256).hexdigest()
+    status, data, _ = post(server, raw, {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature})
+    assert status == 400 and "utf-8" in data["error"].lower()
+    forged = {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=" + "0" * 64}
+    assert post(server, raw, forged)[0] == 401
+
+
+@pytest.mark.slow
+def test_burst_of_200_signed_events_all_acked_fast_and_answered_once(slack, slack_assistant):
+    import socket
+    import threading
+
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
+    srv = slackbot.create_server(slack_assistant, env=env, port=0, max_pending=256).start()
+    n, channel = 200, "C0BURST01"
+    events = [mention(OFF_TOPIC, channel=channel) for _ in range(n)]
+    requests = []
+    for i, event in enumerate(events):
+        payload = {"type": "event_callback", "team_id": TEAM_ID, "event_id": f"EvBURST{i:04d}", "event": event,
+                   "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+        body = json.dumps(payload).encode()
+        head = "".join(f"{k}: {v}\r\n" for k, v in sign(body.decode()).items())
+        requests.append((f"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{head}"
+                         f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
+    start = threading.Barrier(n)
+    outcomes: list[tuple[str, float]] = [("", 0.0)] * n
+
+    def fire(i: int) -> None:
+        start.wait()
+        t0 = time.monotonic()
+        try:
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as s:
+                s.sendall(requests[i])
+                reply = b""
+                while chunk := s.recv(65536):
+                    reply += chunk
+            outcomes[i] = (reply.split(b" ", 2)[1].decode() if reply else "empty", time.monotonic() - t0)
+        except OSError as exc:
+            outcomes[i] = (type(exc).__name__, time.monotonic() - t0)
+
+    try:
+        threads = [threading.Thread(target=fire, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        failures = [o for o in outcomes if o[0] != "200"]
+        assert not failures, f"{len(failures)} of {n} not acked: {failures[:5]}"
+        slowest = max(t for _, t in outcomes)
+        assert slowest < 3.0, f"slowest ack took {slowest:.2f} s"
+        slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("channel") == channel,
+                       count=n, timeout=240)
+        wait_until(lambda: srv.bot.queues.pending == 0, 60, "the burst to be answered")
+        for event in events:
+            [answer] = slack.posts(channel, event["ts"])
+            assert "articles don't answer" in answer.body["text"]
+    finally:
+        srv.stop()
