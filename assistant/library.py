@@ -17,6 +17,7 @@ never write and notice other processes' changes within `refresh_seconds`.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -294,15 +295,57 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], IngestReport]
     for raw in paths:
         path = Path(raw).expanduser()
         if path.is_dir():
-            found = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.suffix.lower() in SUFFIXES and not any(part.startswith(".") for part in p.relative_to(path).parts)
-            )
+            found = sorted(_walk(path, report))
             if not found:
                 report.results.append(FileResult(str(path), "skipped", reason="folder holds no .txt, .md or .html files"))
             files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
-            report.results.append(FileResult(str(path), "skipped", reason="no such file or folder"))
+            problem = _bad_link(path) if path.is_symlink() else None
+            report.results.append(FileResult(str(path), "skipped", reason=problem or "no such file or folder"))
     return files, report
+
+
+def _walk(root: Path, report: IngestReport) -> list[Path]:
+    """Article files under `root`, hidden ones left out. Symbolic links are
+    followed, except broken ones and loops (a link to a folder it sits in),
+    which are reported as skipped with the reason."""
+    found: list[Path] = []
+
+    def visit(folder: Path, ancestors: frozenset[Path]) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            report.results.append(FileResult(str(folder), "skipped", reason=f"cannot read folder: {exc.strerror or exc}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            if entry.is_symlink():
+                problem = _bad_link(path)
+                if problem is None and path.is_dir() and path.resolve() in ancestors:
+                    problem = f"symbolic link loop: it points back to {path.resolve()}, a folder it is in"
+                if problem:
+                    if path.suffix.lower() in SUFFIXES or not path.suffix:
+                        report.results.append(FileResult(str(path), "skipped", reason=problem))
+                    continue
+            if path.is_dir():
+                visit(path, ancestors | {path.resolve()})
+            elif path.suffix.lower() in SUFFIXES and path.is_file():
+                found.append(path)
+
+    visit(root, frozenset({root.resolve()}))
+    return found
+
+
+def _bad_link(path: Path) -> str | None:
+    """Why the symbolic link `path` cannot be followed, or None if it can."""
+    try:
+        path.resolve(strict=True)
+    except FileNotFoundError:
+        return f"broken symbolic link: its target {os.readlink(path)} does not exist"
+    except (RuntimeError, OSError):  # ELOOP (RuntimeError before Python 3.13)
+        return "symbolic link loop: following it never reaches a file"
+    return None

@@ -7,6 +7,7 @@ taken from the cleaned text can be found again in the original article.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from .errors import IngestError
 
+log = logging.getLogger("assistant.loading")
 SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 # Lines that are page furniture, not article content.
@@ -52,7 +54,7 @@ def read_article(path: Path, max_bytes: int = 5_000_000) -> Article:
         raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
     if len(raw) > max_bytes:
         raise IngestError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit (ASSISTANT_MAX_FILE_BYTES)")
-    text = decode(raw)
+    text = decode(raw, path.name)
     return parse_article(text, source=path.name, kind=path.suffix.lower())
 
 
@@ -75,22 +77,63 @@ def parse_article(text: str, source: str, kind: str = ".txt") -> Article:
     return Article(doc_id=doc_id, title=title, source=source, text=body, language=detect_language(body))
 
 
-def decode(raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise IngestError("the file claims to be UTF-16 but is not valid UTF-16") from None
+def decode(raw: bytes, name: str = "") -> str:
+    """The text of an article file: a BOM if there is one, else UTF-8; UTF-8
+    with a few bad bytes keeps its UTF-8 (the bad bytes become U+FFFD, with a
+    warning); UTF-16 without a BOM and legacy encodings (Windows-1252, ...) are
+    recognized by charset-normalizer; anything else is binary."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                raise IngestError(f"the file starts with a {codec.upper()} byte order mark but is not valid "
+                                  f"{codec.upper()}; save it as UTF-8 and retry") from None
     if b"\x00" in raw[:8192]:
-        raise IngestError("this looks like a binary file, not text")
+        wide = _utf16_without_bom(raw)
+        if wide is None:
+            raise IngestError("this looks like a binary file, not text")
+        return wide
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    text = raw.decode("cp1252", errors="replace")
-    if text.count("\ufffd") > max(3, len(text) // 200):
-        raise IngestError("cannot decode the file as UTF-8 or Windows-1252; save it as UTF-8 and retry")
-    return text
+    text = raw.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - raw.count("\ufffd".encode())
+    good_multibyte = sum(1 for c in text if ord(c) > 0x7F and c != "\ufffd")
+    if good_multibyte and bad <= max(3, len(raw) // 500):
+        # UTF-8 with a few damaged bytes: reading it all as Windows-1252 would turn every "ü" into "Ã¼".
+        log.warning("%s: %d byte(s) are not valid UTF-8; they were replaced with U+FFFD and the rest read as UTF-8",
+                    name or "file", bad)
+        return text
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(raw)
+    # Among the encodings that fit, Windows-1252 is by far the likeliest for a news article.
+    if any("cp1252" in m.could_be_from_charset for m in matches):
+        return raw.decode("cp1252", errors="replace")
+    best = matches.best()
+    if best is None:
+        raise IngestError("cannot decode the file as UTF-8 or a known text encoding; save it as UTF-8 and retry")
+    return str(best)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text without a byte order mark (most of one byte of each pair is zero), else None."""
+    sample = raw[:8192] if len(raw) % 2 == 0 else raw[:8191]
+    pairs = len(sample) // 2
+    if len(raw) % 2 or not pairs:
+        return None
+    for codec, zeros in (("utf-16-le", sample[1::2]), ("utf-16-be", sample[0::2])):
+        if zeros.count(0) >= 0.3 * pairs:
+            try:
+                text = raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if sum(c.isprintable() or c.isspace() for c in text[:4096]) >= 0.95 * len(text[:4096]):
+                return text
+    return None
 
 
 def normalize(text: str) -> str:
