@@ -52,10 +52,15 @@ class CheckReport:
 
 def check(library: Library, repair: bool = False) -> CheckReport:
     with library.write_lock.hold():
+        generation = library.store.generation()
+        if generation != library._seen_generation:  # see other processes' vectors, not a stale index
+            with library.rw.write():
+                library.store.reopen()
+            library._seen_generation = generation
         report = _inspect(library)
         if repair and report.differences:
             _repair(library, report)
-            library.store.touch()
+            library._touch()
         return report
 
 

@@ -106,10 +106,7 @@ class Library:
 
     # -- reading --------------------------------------------------------------
     def refresh(self, force: bool = False) -> None:
-        """Pick up what other processes wrote (at most every `refresh_seconds`).
-
-        The catalog is brought in line with the vector store when the store
-        says it changed; if a writer holds the lock, it does that itself."""
+        """Pick up what other processes wrote (at most every `refresh_seconds`)."""
         now = time.monotonic()
         if not force and now - self._checked_at < self.settings.refresh_seconds:
             return
@@ -117,15 +114,30 @@ class Library:
             return  # another thread is refreshing right now
         try:
             self._checked_at = now
-            generation = self.store.generation()
-            if generation == self._seen_generation:
-                return
             with self.write_lock.hold(wait=False) as held:
                 if held:
-                    self._sync()
-                    self._seen_generation = generation
+                    self._catch_up()
+                elif self.store.generation() != self._seen_generation:
+                    # Another writer is busy: see its vectors now; it updates the catalog itself.
+                    with self.rw.write():
+                        self.store.reopen()
         finally:
             self._refresh_lock.release()
+
+    def _catch_up(self) -> None:
+        """Caller holds the write lock: reload the store if another process
+        changed it, then bring the catalog in line with it."""
+        generation = self.store.generation()
+        if generation == self._seen_generation:
+            return
+        if self._seen_generation is not None:
+            with self.rw.write():
+                self.store.reopen()
+        self._sync()
+        self._seen_generation = generation
+
+    def _touch(self) -> None:
+        self._seen_generation = self.store.touch()
 
     def documents(self) -> list[Document]:
         self.refresh()
@@ -140,7 +152,7 @@ class Library:
         files, report = expand_paths(paths)
         results: list[FileResult | None] = [None] * len(files)
         with self.write_lock.hold(notify):
-            self._sync()
+            self._catch_up()
             docs = self.lexical.documents()
             by_source: dict[str, list[DocumentRow]] = {}
             for d in docs:
@@ -168,7 +180,7 @@ class Library:
                         pending, n_pending = [], 0
                 self._store(pending, results)
             finally:
-                self.store.touch()
+                self._touch()
             if progress:
                 progress(len(files), len(files), "")
         report.results.extend(r for r in results if r is not None)
@@ -212,13 +224,14 @@ class Library:
             self.lexical.add(chunks, n_chunks, now)
         self._delete_docs([d for p in pending for d in p.old])
         self.chunks_stored += len(chunks)
+        self._touch()  # other processes see each batch within refresh_seconds
         for p in pending:
             results[p.index] = FileResult(str(p.path), "updated" if p.old else "added", p.article.doc_id,
                                           p.article.title, n_chunks=len(p.chunks))
 
     def remove(self, doc_id: str) -> Document:
         with self.write_lock.hold():
-            self._sync()
+            self._catch_up()
             docs = {d.doc_id: d for d in self.lexical.documents()}
             if doc_id not in docs:
                 matches = [d for d in docs.values() if d.source == doc_id]
@@ -228,7 +241,7 @@ class Library:
             try:
                 self._delete_docs([doc_id])
             finally:
-                self.store.touch()
+                self._touch()
             d = docs[doc_id]
             return Document(d.doc_id, d.title, d.source, d.language, d.n_chunks)
 

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from .library import Library
 
 DUPLICATE_JACCARD = 0.7
+LEXICAL_FLOOR = 0.2
+"""BM25 hits scoring under this fraction of the best one are left out of the fusion."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,17 @@ class Retriever:
         by_id: dict[str, Chunk] = {c.chunk_id: c for c, _ in dense}
         sims = {c.chunk_id: s for c, s in dense}
         lexical = self.lexical.search(query, pool)
+        if lexical:  # matches on common words only are noise; in a big library they outnumber the rest
+            floor = LEXICAL_FLOOR * lexical[0][1]
+            lexical = [(cid, s) for cid, s in lexical if s >= floor]
         missing = [cid for cid, _ in lexical if cid not in by_id]
         if missing:
             found = self.store.get(missing)
             by_id.update((c.chunk_id, c) for c in found)
-            for c, v in zip(found, self.embedder.embed([c.text for c in found])):
-                sims[c.chunk_id] = float(v @ vector)
+            stored = self.store.embeddings([c.chunk_id for c in found])  # re-embedding costs ~10 ms a chunk
+            for cid, v in stored.items():
+                if v is not None:
+                    sims[cid] = float(v @ vector)
         fused = reciprocal_rank_fusion([[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical if cid in by_id]])
         term_sets = {cid: set(terms(by_id[cid].text)) for cid, _ in fused}
         unique = drop_near_duplicates(

@@ -9,6 +9,9 @@ to download a model. Chroma's exceptions become `StoreError` here.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import time
 from typing import Any, Callable, Iterator, Protocol, Sequence
 
@@ -53,22 +56,52 @@ class VectorStore(Protocol):
         """Changes whenever a writer calls `touch`, in any process."""
         ...
 
-    def touch(self) -> None: ...
+    def touch(self) -> str:
+        """Record a change for other processes; returns the new generation."""
+        ...
+
+    def reopen(self) -> None:
+        """Forget what this process cached, to see other processes' writes."""
+        ...
 
 
 class ChromaStore:
     """A Chroma collection through any Chroma client."""
 
-    def __init__(self, client: Any, settings: Settings, where: str) -> None:
+    def __init__(self, open_client: Callable[[int], Any], settings: Settings, where: str, reopens: bool) -> None:
         self.name = where
-        self._client = client
+        self._open_client = open_client
+        self._reopens = reopens
         self._collection_name = settings.collection
+        self._slot = 0
+        self._retired: Any = None
+        self._client, self._collection = self._open(0)
+
+    def _open(self, slot: int) -> tuple[Any, Any]:
+        client = self._open_client(slot)
         try:
-            self._collection = client.get_or_create_collection(
-                settings.collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            collection = client.get_or_create_collection(
+                self._collection_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
             )
         except Exception as exc:
-            raise StoreError(f"Cannot open the collection {settings.collection!r} in {where}: {exc}") from exc
+            raise StoreError(f"Cannot open the collection {self._collection_name!r} in {self.name}: {exc}") from exc
+        return client, collection
+
+    def reopen(self) -> None:
+        """Drop what this process cached of the collection. Embedded Chroma keeps
+        its vector index in memory: without this, vectors another process
+        added are invisible here ("Error finding id"), and a writer would flush
+        a stale index over them. The client before last is closed only now, so
+        a call still running on the previous one can finish."""
+        if not self._reopens:
+            return
+        if self._retired is not None:
+            with contextlib.suppress(Exception):
+                self._retired.close()
+        slot = 1 - self._slot
+        client, collection = self._open(slot)
+        self._retired = self._client
+        self._client, self._collection, self._slot = client, collection, slot
 
     def _call(self, what: str, fn: Callable[[], Any]) -> Any:
         try:
@@ -171,10 +204,11 @@ class ChromaStore:
         meta = self._call("read its state", lambda: self._client.get_collection(self._collection_name).metadata) or {}
         return str(meta.get("generation", ""))
 
-    def touch(self) -> None:
+    def touch(self) -> str:
         # A fresh unique value, so writers never read-modify-write it.
-        mark = f"{time.time_ns()}"
+        mark = f"{time.time_ns()}-{os.getpid()}"
         self._call("record a change", lambda: self._collection.modify(metadata={"generation": mark}))
+        return mark
 
 
 def _chroma_settings():
@@ -187,31 +221,45 @@ def _embedded(settings: Settings) -> ChromaStore:
     import chromadb
 
     path = settings.data_dir / "chroma"
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-    except Exception as exc:
-        raise StoreError(
-            f"Cannot open the article store in {path}: {exc}. Check that the data directory is writable "
-            "and was not made by another version of Chroma."
-        ) from exc
-    return ChromaStore(client, settings, f"the data directory {settings.data_dir}")
+    instance = next(_instances)
+
+    def open_client(slot: int) -> Any:
+        # Chroma shares one cached client per path string in a process; an alias
+        # of the path ("chroma/./.") gives this store clients of its own to reopen.
+        alias = os.path.join(str(path), *["."] * (2 * instance + slot))
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            return chromadb.PersistentClient(path=alias, settings=_chroma_settings())
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot open the article store in {path}: {exc}. Check that the data directory is writable "
+                "and was not made by another version of Chroma."
+            ) from exc
+
+    return ChromaStore(open_client, settings, f"the data directory {settings.data_dir}", reopens=True)
+
+
+_instances = itertools.count()
 
 
 def _http(settings: Settings) -> ChromaStore:
     import chromadb
 
     where = f"the Chroma server at http://{settings.chroma_host}:{settings.chroma_port}"
-    try:
-        client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings())
-        client.heartbeat()
-    except Exception as exc:
-        raise StoreError(
-            f"Cannot reach {where} ({type(exc).__name__}: {exc}). Start it with "
-            f"`chroma run --path DIR --host {settings.chroma_host} --port {settings.chroma_port}`, "
-            "or set chroma_host / chroma_port (ASSISTANT_CHROMA_HOST / ASSISTANT_CHROMA_PORT) to where it runs."
-        ) from exc
-    return ChromaStore(client, settings, where)
+
+    def open_client(slot: int) -> Any:
+        try:
+            client = chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=_chroma_settings())
+            client.heartbeat()
+            return client
+        except Exception as exc:
+            raise StoreError(
+                f"Cannot reach {where} ({type(exc).__name__}: {exc}). Start it with "
+                f"`chroma run --path DIR --host {settings.chroma_host} --port {settings.chroma_port}`, "
+                "or set chroma_host / chroma_port (ASSISTANT_CHROMA_HOST / ASSISTANT_CHROMA_PORT) to where it runs."
+            ) from exc
+
+    return ChromaStore(open_client, settings, where, reopens=False)  # the server holds the one index
 
 
 BACKENDS: dict[str, Callable[[Settings], VectorStore]] = {"embedded": _embedded, "http": _http}

@@ -69,3 +69,27 @@ def cli(*args: str, data_dir: Path, env: dict | None = None, **kw) -> subprocess
         [sys.executable, "-m", "assistant.cli", "--data-dir", str(data_dir), *args],
         capture_output=True, text=True, env={**os.environ, **(env or {})}, cwd=ROOT, **kw,
     )
+
+
+_WORDS = ("harbor council budget river festival orchard railway museum glacier vineyard satellite "
+          "quarry lighthouse bakery ferry tunnel meadow archive foundry canal observatory mill "
+          "clinic stadium bridge market forest library theatre airport").split()
+
+
+def write_articles(folder: Path, n: int, seed: int = 0, tag: str = "") -> list[Path]:
+    """`n` distinct small articles, each naming its own made-up town."""
+    import random
+
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        town = f"{tag}Town{seed}x{i}"
+        sentences = [
+            f"The {rng.choice(_WORDS)} of {town} opened in {1900 + rng.randrange(120)}."
+            for _ in range(rng.randrange(8, 20))
+        ] + [f"{town} has {rng.randrange(2, 900)} residents who like the {rng.choice(_WORDS)}."]
+        path = folder / f"{tag}article_{seed}_{i:04d}.txt"
+        path.write_text(f"News from {town}\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
