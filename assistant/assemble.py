@@ -153,7 +153,7 @@ def _conflicting(
     disagrees: each names a figure or name (only figures when the question
     asks for one) that the other's whole article never mentions. Only for
     questions whose answer is one figure or one thing of a named category."""
-    if not (question.wants_figure or question.kind == "choice" and question.category) or question.is_list or not used:
+    if not (question.wants_figure or question.kind == "choice" and question.category) or not used:
         return None  # "What is X's role?" has many true answers; "Which chip?" has one
     numbers_only = question.wants_figure
     best = evidence[min(used) - 1]
