@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from assistant import Answer, QuestionError
 
@@ -22,16 +22,28 @@ _SOURCES_TAIL = re.compile(r"\n\n" + SOURCES_HEADING + r"\n\[\d+\] .*\Z", re.DOT
 _IGNORED_ROLES = {"system", "developer", "tool", "function"}
 
 
+def _unicode(value: str) -> str:
+    """JSON can carry lone surrogates ("\\ud800"), which no UTF-8 encoder accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text (it holds a lone surrogate such as \\ud800)") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_unicode)]
+
+
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
     type: str
-    text: str | None = None
+    text: Text | None = None
 
 
 class Message(BaseModel):
     model_config = ConfigDict(extra="allow")
     role: str
-    content: str | list[ContentPart] | None = None
+    content: Text | list[ContentPart] | None = None
 
 
 class ChatRequest(BaseModel):
@@ -46,13 +58,13 @@ class ChatRequest(BaseModel):
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    query: str
+    query: Text
     k: int | None = None
 
 
 class EmbeddingRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
-    input: str | list[str]
+    input: Text | list[Text]
     model: str | None = None
     encoding_format: Literal["float", "base64"] | None = None
 

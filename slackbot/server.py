@@ -68,6 +68,11 @@ def _check_fields(obj: dict, types: Mapping[str, tuple[type, ...]], where: str) 
             continue
         if not isinstance(value, kinds) or (kinds is _INT and isinstance(value, bool)):
             raise _BadRequest(f"{where}{name} must be {kinds[0].__name__}, not {type(value).__name__}")
+        if kinds is _STR:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:  # a lone surrogate ("\ud800"): Slack never sends one
+                raise _BadRequest(f"{where}{name} is not valid Unicode text") from None
 
 
 def check_payload(body: str, content_type: str) -> None:

@@ -143,3 +143,66 @@ def test_sign_in_protects_the_api(assistant):
         assert r["refused"] is True
     finally:
         app.close()
+
+
+# -- hardening -------------------------------------------------------------------
+@pytest.mark.parametrize("history", [5, "what about it?", {"role": "user", "content": "hi"}])
+def test_bad_history_message_reaches_the_client(client, history):
+    with pytest.raises(AppError, match="history must be a list of turns"):
+        client.predict("Which AWS chip is Apple evaluating?", history, api_name="/ask")
+
+
+def test_failed_sign_ins_are_delayed_then_locked_out(assistant, monkeypatch, caplog):
+    import time
+
+    import httpx
+
+    from ui import guard
+
+    monkeypatch.setattr(guard, "MAX_FAILURES", 3)
+    monkeypatch.setattr(guard, "LOCKOUT_SECONDS", 3.0)
+    caplog.set_level("WARNING", logger="ui.signin")
+    app, url = start(assistant, auth=("ann", "s3cret"))
+    try:
+        with httpx.Client(base_url=url, timeout=30) as http:
+            def sign_in(password: str) -> httpx.Response:
+                return http.post("login", data={"username": "ann", "password": password})
+
+            t0 = time.monotonic()
+            assert [sign_in(f"guess{i}").status_code for i in range(3)] == [400, 400, 400]
+            assert time.monotonic() - t0 >= 0.25 + 0.5 + 0.75  # each failure answered after a growing delay
+            locked = sign_in("s3cret")  # even the right password waits out the lockout
+            assert locked.status_code == 429 and "Too many failed sign-ins" in locked.json()["detail"]
+            assert {sign_in("guess").status_code for _ in range(100)} == {429}
+            failed = [r.getMessage() for r in caplog.records if "Failed sign-in as 'ann'" in r.getMessage()]
+            assert len(failed) == 3 and "locked out" in failed[-1]
+            time.sleep(3.1)
+            assert sign_in("s3cret").status_code == 200
+    finally:
+        app.close()
+
+
+def test_oversized_request_body_is_413(server):
+    import httpx
+
+    r = httpx.post(server + "gradio_api/queue/join", content=b"{" + b" " * 2_000_000 + b"}",
+                   headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status_code == 413 and "limit" in r.json()["detail"]
+
+
+def test_full_queue_tells_clients_to_retry(assistant):
+    app, url = start(assistant, queue_max=1)
+    try:
+        clients = [Client(url, verbose=False) for _ in range(4)]
+        jobs = [c.submit("Which AWS chip is Apple evaluating for pre-training its models?", api_name="/ask")
+                for c in clients]
+        outcomes = []
+        for job in jobs:
+            try:
+                outcomes.append(job.result(timeout=120)["refused"])
+            except Exception as exc:  # gradio_client's QueueError
+                outcomes.append(str(exc))
+        assert False in outcomes  # answered
+        assert any(isinstance(o, str) and "Queue is full" in o and "try again" in o for o in outcomes), outcomes
+    finally:
+        app.close()

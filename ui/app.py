@@ -29,7 +29,10 @@ from assistant import Answer, Assistant, AssistantError, EmptyLibraryError, Mode
 from assistant.errors import PortInUseError
 from assistant.loading import SUFFIXES
 
+from starlette.middleware import Middleware
+
 from . import render
+from .guard import Guard
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +140,11 @@ element.addEventListener('click', function (ev) {
 
 
 # -- the app -------------------------------------------------------------------
-def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_upload_mb: int = 5) -> gr.Blocks:
+def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_upload_mb: int = 5,
+              queue_max: int = QUEUE_MAX) -> gr.Blocks:
     """The Gradio Blocks app (not launched). Launch it with `launch()` or `serve()`,
-    which also apply the page's CSS and the upload size limit."""
+    which also apply the page's CSS, the upload size limit and the sign-in throttle.
+    At most `queue_max` answers wait; past that, "Queue is full, try again"."""
     a = assistant
     max_bytes = int(max_upload_mb * 1024 * 1024)
 
@@ -336,7 +341,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
 
         gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=1)
 
-    demo.queue(max_size=QUEUE_MAX, default_concurrency_limit=1)
+    demo.queue(max_size=queue_max, default_concurrency_limit=1)
     demo.news_ui = {"max_upload_mb": max_upload_mb}  # read by launch()
     return demo
 
@@ -354,7 +359,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tupl
             auth_message="Sign in to use the news assistant." if auth else None,
             inbrowser=open_browser, prevent_thread_lock=True, share=False, ssr_mode=False,
             max_file_size=f"{max_mb}mb", show_error=False, quiet=True, css=CSS, theme=theme,
-            footer_links=["api"],
+            footer_links=["api"], app_kwargs={"middleware": [Middleware(Guard)]},
         )
     except OSError as exc:
         if "empty port" in str(exc):
