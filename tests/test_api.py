@@ -268,3 +268,18 @@ def test_port_in_use_is_an_assistant_error():
             bind("127.0.0.1", taken.getsockname()[1], 16)
     finally:
         taken.close()
+
+
+@pytest.mark.slow
+def test_empty_library_is_409_with_what_to_do(tmp_path):
+    from assistant import Assistant
+
+    settings = ApiSettings(port=0)
+    empty = Assistant(data_dir=tmp_path / "empty")
+    with ApiServer(create_app(empty, settings), settings) as srv, httpx.Client(base_url=srv.url, timeout=60) as c:
+        for _ in range(300):
+            if c.get("/readyz").status_code == 200:
+                break
+            threading.Event().wait(0.1)
+        err = error_of(c.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": CHIP_Q}]}), 409)
+        assert err["code"] == "empty_library" and "POST /v1/documents" in err["message"]
