@@ -25,10 +25,13 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[T]], k: int = RRF_K) -> l
     return sorted(((item, s / best) for item, s in scores.items()), key=lambda p: -p[1])
 
 
-def drop_near_duplicates(items: Sequence[T], similar: Callable[[T, T], bool]) -> list[T]:
-    """Keep each item unless it is `similar` to one already kept (order kept)."""
+def drop_near_duplicates(items: Sequence[T], similar: Callable[[T, T], bool], limit: int | None = None) -> list[T]:
+    """Keep each item unless it is `similar` to one already kept (order kept),
+    stopping once `limit` items are kept."""
     kept: list[T] = []
     for item in items:
+        if limit is not None and len(kept) >= limit:
+            break
         if not any(similar(item, other) for other in kept):
             kept.append(item)
     return kept

@@ -76,11 +76,18 @@ class Retriever:
                 if v is not None:
                     sims[cid] = float(v @ vector)
         fused = reciprocal_rank_fusion([[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical if cid in by_id]])
-        term_sets = {cid: set(terms(by_id[cid].text)) for cid, _ in fused}
+        term_sets: dict[str, set[str]] = {}
+
+        def term_set(cid: str) -> set[str]:  # only for the candidates compared: terms() is the costly part
+            if cid not in term_sets:
+                term_sets[cid] = set(terms(by_id[cid].text))
+            return term_sets[cid]
+
         unique = drop_near_duplicates(
             [cid for cid, _ in fused],
-            lambda a, b: jaccard(term_sets[a], term_sets[b]) >= DUPLICATE_JACCARD,
-        )[:k]
+            lambda a, b: jaccard(term_set(a), term_set(b)) >= DUPLICATE_JACCARD,
+            limit=k,
+        )
         scores = dict(fused)
         return [_passage(by_id[cid], scores[cid], sims.get(cid, 0.0)) for cid in unique]
 
