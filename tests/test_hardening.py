@@ -95,7 +95,7 @@ def test_documents_with_data_dir_after_the_command(seeded_dir, capsys):
     assert "000_c9fa0d67a8b7c485.txt" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("command", [["api"], ["slack"]])
+@pytest.mark.parametrize("command", [["api"], ["slack"], ["serve"]])
 def test_port_in_use_is_a_clear_error(command, capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")

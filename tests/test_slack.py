@@ -576,3 +576,24 @@ def test_burst_of_200_signed_events_all_acked_fast_and_answered_once(slack, slac
             assert "articles don't answer" in answer.body["text"]
     finally:
         srv.stop()
+
+
+@pytest.mark.slow
+def test_full_queue_answers_busy_at_once(slack, slack_assistant):
+    env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url}
+    srv = slackbot.create_server(slack_assistant, env=env, port=0, max_pending=1).start()
+    try:
+        channel = "C0QUEUE01"
+        first, second = mention(CHIP_Q, channel=channel), mention(OFF_TOPIC, channel=channel)
+        assert send_event(srv, first)[0] == 200  # takes the one place while the model writes
+        assert send_event(srv, second)[0] == 200
+        [busy] = slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == second["ts"],
+                                timeout=30)
+        assert "Please ask again in a minute" in busy.body["text"]
+        [answer] = slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == first["ts"],
+                                  timeout=60)
+        assert "Trainium" in answer.body["text"]
+        wait_until(lambda: srv.bot.queues.pending == 0, 60, "the queue to drain")
+        assert len(slack.posts(channel, second["ts"])) == 1
+    finally:
+        srv.stop()
