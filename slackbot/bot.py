@@ -38,6 +38,8 @@ USAGE = (
     "or `{cmd} --public <question>` (posted in the channel). "
     "In a channel, mention me; in a DM, just write. Reply in the thread to follow up."
 )
+_STRING_FIELDS = ("user", "text", "ts", "thread_ts", "channel", "channel_type", "subtype", "bot_id", "team")
+_COMMAND_FIELDS = ("text", "command", "response_url", "trigger_id", "user_id", "team_id", "channel_id")
 BUSY = "I'm answering many questions right now. Please ask again in a minute."
 EMPTY_MENTION = "Ask me a question about the articles, e.g. “Which AWS chip is Apple evaluating?”"
 
@@ -97,6 +99,11 @@ class SlackBot:
         self._handle_message(event, body, context.bot_user_id, context.bot_id)
 
     def _handle_message(self, event: dict, body: dict, bot_user_id: str | None, bot_id: str | None) -> None:
+        # The HTTP endpoint checks field types before Bolt; Socket Mode payloads arrive here unchecked.
+        if any(not isinstance(event.get(k), (str, type(None))) for k in _STRING_FIELDS) or \
+                not isinstance(body.get("event_id"), (str, type(None))):
+            log.warning("Ignored a Slack event with a field of the wrong type: %.200r", event)
+            return self._record(body, event, "ignored: malformed event")
         channel, ts, user = event.get("channel"), event.get("ts"), event.get("user")
         if event.get("bot_id") or event.get("bot_profile") or event.get("subtype") not in PERSON_SUBTYPES:
             return self._record(body, event, "ignored: bot or system message")
@@ -120,6 +127,10 @@ class SlackBot:
             post(render_notice(BUSY, ":hourglass:"))
 
     def _on_command(self, ack: Callable, command: dict) -> None:
+        if any(not isinstance(command.get(k), (str, type(None))) for k in _COMMAND_FIELDS):
+            log.warning("Ignored a slash command with a field of the wrong type: %.200r", command)
+            ack()
+            return
         text = question_text(command.get("text"))
         words = text.split(" ", 1)
         public = bool(words and words[0].lower() in PUBLIC_FLAGS)

@@ -597,3 +597,19 @@ def test_full_queue_answers_busy_at_once(slack, slack_assistant):
         assert len(slack.posts(channel, second["ts"])) == 1
     finally:
         srv.stop()
+
+
+def test_socket_mode_payloads_with_wrong_types_are_ignored(server, caplog):
+    # Socket Mode hands payloads to Bolt directly, without the HTTP endpoint's checks.
+    from slack_bolt.request import BoltRequest
+
+    caplog.set_level("WARNING", logger="slackbot")
+    event_id = f"Ev{next(_counter):08d}"
+    payload = {"type": "event_callback", "team_id": TEAM_ID, "event_id": event_id,
+               "event": mention(OFF_TOPIC) | {"text": 5, "subtype": ["x"]},
+               "authorizations": [{"team_id": TEAM_ID, "user_id": BOT_USER_ID, "is_bot": True}]}
+    body = json.dumps(payload)
+    response = server.bot.app.dispatch(BoltRequest(body=body, headers={k.lower(): v for k, v in sign(body).items()}))
+    assert response.status == 200
+    wait_until(lambda: server.bot.outcome(event_id) == ["ignored: malformed event"], 10, "the event to be ignored")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
