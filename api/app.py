@@ -13,125 +13,37 @@ from __future__ import annotations
 import asyncio
 import base64
 import hmac
+import json
 import logging
 import shutil
 import tempfile
-import threading
-import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 from fastapi import Depends, FastAPI, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import (
-    Answer,
-    Assistant,
-    AssistantError,
-    EmptyLibraryError,
-    IngestError,
-    QuestionError,
-)
+from assistant import Answer, Assistant, IngestError
 from assistant.loading import SUFFIXES
 
 from . import openai_format as oa
 from .config import ApiSettings
+from .errors import ApiError, error_response, install_handlers
 from .limits import BodyLimit
+from .runtime import AnswerQueue, Loader, relay
 
 log = logging.getLogger("api")
-
-
-class ApiError(Exception):
-    """An error answered in OpenAI's shape: {"error": {"message", "type", "code"}}."""
-
-    def __init__(self, status: int, message: str, type_: str = "invalid_request_error", code: str | None = None,
-                 headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.code, self.headers = status, message, type_, code, headers
-
-
-class AnswerQueue:
-    """At most `limit` requests answering or waiting; beyond that, 429 at once
-    rather than an ever longer wait (the model answers one question at a time)."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self._n = 0
-        self._lock = threading.Lock()
-
-    @property
-    def in_use(self) -> int:
-        return self._n
-
-    def try_acquire(self) -> bool:
-        with self._lock:
-            if self._n >= self.limit:
-                return False
-            self._n += 1
-            return True
-
-    def release(self) -> None:
-        with self._lock:
-            self._n -= 1
-
-    def acquire_or_429(self) -> None:
-        if not self.try_acquire():
-            raise ApiError(429, f"The server is busy: {self.limit} requests are already answering or waiting. "
-                                "Retry in a few seconds.", "rate_limit_error", "queue_full", {"Retry-After": "5"})
-
-
-class Loader:
-    """Builds the Assistant in the background; `get()` is it, or 503."""
-
-    def __init__(self, factory: Callable[[], Assistant], on_failure: Callable[[Exception], None] | None = None) -> None:
-        self.factory = factory
-        self.on_failure = on_failure
-        self.assistant: Assistant | None = None
-        self.error: Exception | None = None
-        self.started = time.monotonic()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._load, name="api-loader", daemon=True)
-            self._thread.start()
-
-    def _load(self) -> None:
-        try:
-            assistant = self.factory()
-            assistant.model  # the chat model loads lazily; ready means ready to answer
-            assistant.documents()  # the store answers
-            self.assistant = assistant
-            log.info("Ready after %.1f s", time.monotonic() - self.started)
-        except Exception as exc:
-            self.error = exc
-            log.error("Could not load the assistant: %s", exc)
-            if self.on_failure:
-                self.on_failure(exc)
-
-    @property
-    def state(self) -> str:
-        return "ready" if self.assistant else "failed" if self.error else "loading"
-
-    def get(self) -> Assistant:
-        if self.assistant is not None:
-            return self.assistant
-        if self.error is not None:
-            raise ApiError(503, f"The assistant could not start: {self.error}", "server_error", "load_failed")
-        raise ApiError(503, "The assistant is still loading its models. Retry in a few seconds.", "server_error",
-                       "loading", {"Retry-After": "2"})
 
 
 def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSettings | None = None, *,
                on_load_failure: Callable[[Exception], None] | None = None) -> FastAPI:
     """The API over `assistant` (an Assistant, or a function that builds one)."""
     settings = settings or ApiSettings()
-    factory = assistant if callable(assistant) and not isinstance(assistant, Assistant) else (lambda: assistant)
+    factory = (lambda: assistant) if isinstance(assistant, Assistant) else assistant
     loader = Loader(factory, on_load_failure)
     queue = AnswerQueue(settings.max_queue)
 
@@ -140,7 +52,7 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
     app.state.loader, app.state.queue, app.state.settings = loader, queue, settings
     app.add_middleware(BodyLimit, limit_for=lambda path: (
         settings.max_upload_bytes if path.rstrip("/") == "/v1/documents" else settings.max_body_bytes))
-    _errors(app)
+    install_handlers(app)
 
     def authorized(request: Request) -> None:
         if not settings.api_key:
@@ -197,7 +109,7 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
             finally:
                 queue.release()
             return oa.completion(answer, settings.model_id)
-        items = _relay(a, question, history, queue)
+        items = relay(a, question, history, queue)
         first = await items.get()  # errors before the first piece (bad question, empty library) keep their status
         if first[0] == "error":
             raise first[1]
@@ -248,7 +160,7 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
 
     @app.post("/v1/search", dependencies=v1)
     async def search(req: oa.SearchRequest) -> dict[str, Any]:
-        k = req.k if req.k is not None else None
+        k = req.k
         if k is not None and not 1 <= k <= settings.max_search_k:
             raise ApiError(400, f"k must be between 1 and {settings.max_search_k}. Currently, k is {k}.", code="bad_k")
         a = loader.get()
@@ -296,39 +208,12 @@ def _document(d) -> dict[str, Any]:
 
 
 def _lifespan(loader: Loader):
-    from contextlib import asynccontextmanager
-
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         loader.start()
         yield
 
     return lifespan
-
-
-def _relay(a: Assistant, question: str, history: list[dict], queue: AnswerQueue) -> "asyncio.Queue[tuple]":
-    """Run a.stream() to completion in its own thread and relay its items.
-
-    The worker finishes even if the client goes away, so the model's lock is
-    always released; the queue slot is freed when it ends."""
-    loop = asyncio.get_running_loop()
-    items: asyncio.Queue[tuple] = asyncio.Queue()
-
-    def put(item: tuple) -> None:
-        loop.call_soon_threadsafe(items.put_nowait, item)
-
-    def work() -> None:
-        try:
-            for item in a.stream(question, history):
-                put(("item", item))
-        except Exception as exc:
-            put(("error", exc))
-        finally:
-            queue.release()
-            put(("end", None))
-
-    threading.Thread(target=work, name="api-answer", daemon=True).start()
-    return items
 
 
 async def _sse(first: tuple, items: "asyncio.Queue[tuple]", model_id: str):
@@ -340,7 +225,7 @@ async def _sse(first: tuple, items: "asyncio.Queue[tuple]", model_id: str):
     while item[0] != "end":
         kind, value = item
         if kind == "error":
-            status, body, _ = _error_response(value)
+            status, body, _ = error_response(value)
             yield {"data": _json(body)}
             break
         if isinstance(value, Answer):
@@ -356,62 +241,4 @@ async def _sse(first: tuple, items: "asyncio.Queue[tuple]", model_id: str):
 
 
 def _json(obj: Any) -> str:
-    import json
-
     return json.dumps(obj, ensure_ascii=False)
-
-
-def _error_response(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str] | None]:
-    """Status, OpenAI-shaped body and headers for any exception."""
-    if isinstance(exc, ApiError):
-        return exc.status, oa.error_body(exc.message, exc.type, exc.code), exc.headers
-    if isinstance(exc, QuestionError):
-        return 400, oa.error_body(str(exc), "invalid_request_error", "invalid_question"), None
-    if isinstance(exc, EmptyLibraryError):
-        return 409, oa.error_body(str(exc) + " Or upload articles: POST /v1/documents.", "invalid_request_error",
-                                  "empty_library"), None
-    if isinstance(exc, IngestError):
-        return 400, oa.error_body(str(exc), "invalid_request_error", "ingest_failed"), None
-    if isinstance(exc, AssistantError):
-        log.error("%s: %s", type(exc).__name__, exc)
-        return 500, oa.error_body(f"{exc} (This must be fixed on the server.)", "server_error",
-                                  type(exc).__name__), None
-    log.error("Unexpected error", exc_info=exc)
-    return 500, oa.error_body("Internal error; the details are in the server log.", "server_error", None), None
-
-
-def _errors(app: FastAPI) -> None:
-    def respond(exc: Exception) -> JSONResponse:
-        status, body, headers = _error_response(exc)
-        return JSONResponse(body, status_code=status, headers=headers)
-
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return respond(exc)
-
-    @app.exception_handler(AssistantError)
-    async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
-        return respond(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for e in exc.errors()[:3]:
-            where = ".".join(str(p) for p in e.get("loc", ()) if p != "body") or "body"
-            problems.append(f"{where}: {e.get('msg', 'invalid')}")
-        code = "invalid_json" if any(e.get("type") == "json_invalid" for e in exc.errors()) else "invalid_request"
-        message = "The request body is not valid JSON." if code == "invalid_json" else (
-            "Invalid request: " + "; ".join(problems) + ".")
-        return JSONResponse(oa.error_body(message, "invalid_request_error", code), status_code=400)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
-        message = {404: f"No route {request.url.path}.", 405: f"{request.method} is not allowed on {request.url.path}."
-                   }.get(exc.status_code, str(exc.detail))
-        return JSONResponse(oa.error_body(message, "invalid_request_error", code), status_code=exc.status_code,
-                            headers=getattr(exc, "headers", None))
-
-    @app.exception_handler(Exception)
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return respond(exc)
