@@ -7,8 +7,10 @@
 The core package `assistant` never imports this one; the CLI imports it lazily.
 """
 
-from .app import AnswerQueue, ApiError, create_app
+from .app import create_app
 from .config import MODEL_ID, ApiSettings
+from .errors import ApiError
+from .runtime import AnswerQueue, Loader
 from .server import ApiServer, bind, serve
 
-__all__ = ["MODEL_ID", "AnswerQueue", "ApiError", "ApiServer", "ApiSettings", "bind", "create_app", "serve"]
+__all__ = ["MODEL_ID", "AnswerQueue", "ApiError", "ApiServer", "ApiSettings", "Loader", "bind", "create_app", "serve"]
