@@ -2,7 +2,9 @@
 API, the Slack endpoint and the web UI. A seeded generator sends random bytes,
 random JSON and valid requests with fields mutated; every answer must be a 4xx
 or a valid reply (never a 5xx, never a dropped connection), and the server
-must still answer a normal request afterwards."""
+must still answer a normal request afterwards. Hypothesis (derandomized)
+drives the parsers behind them directly: the Slack payload check, the file
+decoder and the chat request parser."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-
-pytestmark = pytest.mark.slow
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 CASES = 200
 OFF_TOPIC = "Who won the 2022 football World Cup?"
@@ -89,7 +91,63 @@ def send(http: httpx.Client, method: str, path: str, body: bytes, content_type: 
     return http.request(method, path, content=body, headers={"Content-Type": content_type, **(headers or {})})
 
 
+# -- the parsers behind them, with Hypothesis (fast: no server) ----------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+slack_keys = st.sampled_from(["type", "event", "event_id", "team_id", "authorizations", "challenge", "text", "user",
+                              "ts", "thread_ts", "channel", "subtype", "bot_id", "payload", "command"])
+slack_shaped = st.recursive(
+    json_values, lambda inner: st.dictionaries(slack_keys | st.text(max_size=8), inner, max_size=6), max_leaves=25)
+FUZZ = settings(max_examples=CASES, derandomize=True, deadline=None, database=None)
+
+
+@FUZZ
+@given(slack_shaped, st.sampled_from(["application/json", "application/x-www-form-urlencoded", ""]))
+def test_slack_payload_check_accepts_or_rejects_cleanly(value, content_type):
+    from slackbot.server import _BadRequest, check_payload
+
+    body = json.dumps(value) if content_type != "application/x-www-form-urlencoded" else \
+        f"payload={json.dumps(value)}"
+    try:
+        check_payload(body, content_type)
+    except _BadRequest:
+        pass
+
+
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_decoding_any_bytes_is_text_or_a_clear_skip(raw):
+    from assistant.errors import IngestError
+    from assistant.loading import decode
+
+    try:
+        text = decode(raw)
+    except IngestError as exc:
+        assert str(exc)
+    else:
+        assert isinstance(text, str)
+
+
+@FUZZ
+@given(json_values)
+def test_chat_request_parsing_accepts_or_rejects_cleanly(value):
+    from pydantic import ValidationError
+
+    from api.openai_format import ChatRequest, to_question
+    from assistant import QuestionError
+
+    try:
+        question, history = to_question(ChatRequest.model_validate({"messages": value}).messages)
+    except (ValidationError, QuestionError):
+        return
+    assert isinstance(question, str) and all(t["role"] in ("user", "assistant") for t in history)
+
+
 # -- the OpenAI-compatible API -------------------------------------------------------
+@pytest.mark.slow
 def test_fuzz_api(module_assistant):
     from api import ApiServer, ApiSettings, create_app
 
@@ -138,6 +196,7 @@ def test_fuzz_api(module_assistant):
 
 
 # -- the Slack endpoint --------------------------------------------------------------
+@pytest.mark.slow
 def test_fuzz_slack(module_assistant, caplog):
     import slackbot
     from slack_mock import BOT_USER_ID, TEAM_ID, SlackMock
@@ -197,6 +256,7 @@ def test_fuzz_slack(module_assistant, caplog):
 
 
 # -- the web UI ------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:::gradio.queueing")
 def test_fuzz_web_ui(module_assistant):
     from ui_support import start
