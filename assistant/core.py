@@ -34,7 +34,9 @@ from .text import sentence_spans
 from .verify import verify
 from . import modelfiles
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Control and invisible characters, and lone surrogates (text that is not
+# valid Unicode, e.g. from a mis-decoded argument): removed from questions.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 class Assistant:

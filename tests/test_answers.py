@@ -129,7 +129,7 @@ def test_bad_questions_get_clear_errors(assistant, tmp_path):
         assistant.ask("why " * 400)
     with pytest.raises(QuestionError, match="history"):
         assistant.ask("Who is Dupin?", history=[{"role": "robot", "content": "x"}])
-    cleaned = assistant.ask("Which AWS chip\x00 is Apple evaluating\x1b for pre-training?")
+    cleaned = assistant.ask("Which AWS chip\x00 is Apple evaluating\x1b for pre-training?\ud800")
     assert cleaned.question == "Which AWS chip is Apple evaluating for pre-training?"
     with pytest.raises(EmptyLibraryError, match="assistant ingest"):
         Assistant(data_dir=tmp_path / "nothing").ask("Who is Dupin?")
