@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .library import Library
 
 DUPLICATE_JACCARD = 0.7
-LEXICAL_FLOOR = 0.2
+LEXICAL_FLOOR = 0.5
 """BM25 hits scoring under this fraction of the best one are left out of the fusion."""
 
 

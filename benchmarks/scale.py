@@ -67,6 +67,11 @@ TEMPLATES = [
     "The {noun} market could be worth {money} billion dollars by {year}, a study by {company} found.",
     "{person} described the {noun} as a turning point for {company2} and its rivals.",
     "Engineers at {company} said the {product} chip cut the cost of {noun} by {pct} percent.",
+    # distractors phrased like the seed questions, with other companies, chips and people
+    "{company} is evaluating {company2}'s {product} chip for pre-training its {noun} models.",
+    "{person}, senior director of {noun} at {company}, spoke at the {company2} conference in {city}.",
+    "{company} expects a {pct} percent improvement in efficiency from {company2}'s {product} chips.",
+    "{company} has relied on {company2} for more than {n} years to run its {noun} services, {person} said.",
     "Le projet {product} de {company} à {city} doit ouvrir en {year}, selon {person}.",
     "{company} a annoncé {n} nouveaux emplois dans le secteur {noun} à {city}.",
 ]
@@ -95,7 +100,7 @@ def synthetic_article(rng: random.Random, i: int) -> str:
             n=rng.randint(2, 500), verb=rng.choice(VERBS), weekday=rng.choice(WEEKDAYS),
         )
 
-    title = fill(rng.choice(TEMPLATES[:15])).rstrip(".")
+    title = fill(rng.choice(TEMPLATES[:19])).rstrip(".")
     paragraphs = [" ".join(fill(rng.choice(TEMPLATES)) for _ in range(rng.randint(3, 6))) for _ in range(rng.randint(3, 6))]
     return f"{title}\n\n" + "\n\n".join(paragraphs) + f"\n\n(ref {i:06d} {own[5]})\n"
 
