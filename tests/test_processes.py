@@ -171,3 +171,19 @@ def test_searches_in_threads_while_another_thread_ingests_and_removes(tmp_path):
             t.join()
     assert errors == []
     assert len(a.documents()) == 4
+
+
+def test_a_second_writer_says_it_waits_then_fails_clearly(tmp_path):
+    from assistant.locking import WriteLock
+
+    data = tmp_path / "data"
+    write_articles(tmp_path / "articles", 2, seed=8)
+    assert cli("ingest", str(tmp_path / "articles"), data_dir=data).returncode == 0
+    write_articles(tmp_path / "more", 1, seed=9)
+    with WriteLock(data / "write.lock", timeout=1).hold():  # another writer holds the library
+        blocked = cli("ingest", str(tmp_path / "more"), data_dir=data, env={"ASSISTANT_LOCK_TIMEOUT": "1"})
+    assert blocked.returncode == 1
+    assert "Another process is writing to this library" in blocked.stderr and "waiting" in blocked.stderr
+    assert "error: Another process has been writing to this library" in blocked.stderr
+    assert cli("ingest", str(tmp_path / "more"), data_dir=data).returncode == 0  # free again
+    assert len(json.loads(cli("documents", "--json", data_dir=data).stdout)) == 3
