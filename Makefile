@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 7860
 
-.PHONY: setup run test bench chat clean
+.PHONY: setup run test bench bench-scale chat clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(VENV)/.installed models/cache/.pulled
 bench: setup
 	$(BIN)/python benchmarks/bench_retrieval.py
 	$(BIN)/python benchmarks/bench_answers.py
+
+bench-scale: $(VENV)/.installed models/cache/.pulled
+	$(BIN)/python benchmarks/scale.py --chunks 1000 10000
 
 clean:
 	rm -rf $(VENV) data models/cache
