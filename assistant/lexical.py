@@ -23,7 +23,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Iterable, Sequence
 
 from .chunking import Chunk
 from .errors import StoreError
@@ -49,17 +49,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lex_vocab USING fts5vocab(lex, 'row');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 """
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One chunk as the catalog knows it (what `sync` and `check` compare)."""
-
-    chunk: Chunk
-    n_chunks: int
-    """Chunks of its document when it was stored (0: unknown, an older store)."""
-    added: float
-    """When its document was stored (seconds since the epoch)."""
 
 
 @dataclass(frozen=True)
@@ -113,14 +102,6 @@ class LexicalIndex:
 
     def ids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT cid FROM chunk")}
-
-    def entries(self) -> Iterator[Entry]:
-        cur = self._conn().execute(
-            "SELECT cid, doc_id, title, source, language, position, n_chunks, added FROM chunk ORDER BY rowid"
-        )
-        for cid, doc_id, title, source, language, position, n_chunks, added in cur:
-            chunk = Chunk(cid, doc_id, title, source, language, position, 0, 0, "")
-            yield Entry(chunk, n_chunks, added)
 
     def documents(self) -> list[DocumentRow]:
         rows = self._conn().execute(

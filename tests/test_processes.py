@@ -187,3 +187,28 @@ def test_a_second_writer_says_it_waits_then_fails_clearly(tmp_path):
     assert "error: Another process has been writing to this library" in blocked.stderr
     assert cli("ingest", str(tmp_path / "more"), data_dir=data).returncode == 0  # free again
     assert len(json.loads(cli("documents", "--json", data_dir=data).stdout)) == 3
+
+
+REMOVER = """
+import sys
+from assistant import Assistant
+a = Assistant(data_dir=sys.argv[1])
+for d in a.documents():
+    a.remove(d.doc_id)
+"""
+
+
+def test_kill_9_during_removes_leaves_a_consistent_store(tmp_path):
+    data = tmp_path / "data"
+    paths = write_articles(tmp_path / "articles", 30, seed=10)
+    assert cli("ingest", str(tmp_path / "articles"), data_dir=data).returncode == 0
+    total = _catalog_rows(data)
+    proc = subprocess.Popen([sys.executable, "-c", REMOVER, str(data)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _kill_when(proc, lambda: _catalog_rows(data) < total // 2)
+    docs = json.loads(cli("documents", "--json", data_dir=data).stdout)
+    assert 0 < len(docs) < len(paths)
+    _assert_whole(data, len(docs))
+    for d in docs:  # removing the rest completes the job
+        assert cli("remove", d["source"], data_dir=data).returncode == 0
+    assert json.loads(cli("documents", "--json", data_dir=data).stdout) == []
