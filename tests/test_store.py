@@ -147,3 +147,19 @@ def test_unreachable_server_is_a_clear_store_error(tmp_path):
     settings = Settings.load(data_dir=tmp_path, store="http", chroma_port=free_port())
     with pytest.raises(StoreError, match="chroma run"):
         open_store(settings)
+
+
+def test_repair_re_embeds_a_chunk_reported_missing_from_the_vector_index(settings, embedder):
+    from assistant.check import CheckReport, Difference, _repair
+
+    a = Assistant(settings=settings, embedder=embedder)
+    a.ingest([SEEDS / "001_86487e3ea9ab498c.txt"])
+    target = "1b6c2752ed77e8e9:1"
+    before = a.library.store.embeddings([target])[target]
+    report = CheckReport(differences=[Difference("not-in-vector-index", target, "as reported by check")])
+    _repair(a.library, report)
+    assert report.repaired == ["re-embedded 1 chunk(s)"]
+    after = a.library.store.embeddings([target])[target]
+    assert after @ before == pytest.approx(1.0, abs=1e-3)  # the same text, embedded again
+    assert a.library.store.nearest_distances(after[None, :])[0] < 1e-3
+    assert check(a.library).ok
