@@ -212,3 +212,36 @@ def test_kill_9_during_removes_leaves_a_consistent_store(tmp_path):
     for d in docs:  # removing the rest completes the job
         assert cli("remove", d["source"], data_dir=data).returncode == 0
     assert json.loads(cli("documents", "--json", data_dir=data).stdout) == []
+
+
+@pytest.mark.slow
+def test_asks_in_threads_while_another_thread_ingests_and_removes(fresh, tmp_path):
+    """The issue's race: raw KeyError / 'dictionary changed size' from the index
+    while `ask` ran beside ingest and remove. Answers must stay answers."""
+    paths = write_articles(tmp_path / "articles", 8, seed=11)
+    errors: list[BaseException] = []
+    answers = []
+    stop = threading.Event()
+
+    def ask() -> None:
+        while not stop.is_set():
+            try:
+                answers.append(fresh.ask("Which AWS chip is Apple evaluating for pre-training its models?"))
+            except BaseException as exc:  # noqa: BLE001 - any error is the failure
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(2):
+            fresh.ingest(paths)
+            for p in paths:
+                fresh.remove(p.name)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert answers and all("Trainium2" in a.text for a in answers)
