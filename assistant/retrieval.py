@@ -68,13 +68,10 @@ class Retriever:
             floor = LEXICAL_FLOOR * lexical[0][1]
             lexical = [(cid, s) for cid, s in lexical if s >= floor]
         missing = [cid for cid, _ in lexical if cid not in by_id]
-        if missing:
-            found = self.store.get(missing)
-            by_id.update((c.chunk_id, c) for c in found)
-            stored = self.store.embeddings([c.chunk_id for c in found])  # re-embedding costs ~10 ms a chunk
-            for cid, v in stored.items():
-                if v is not None:
-                    sims[cid] = float(v @ vector)
+        if missing:  # their stored vectors: re-embedding would cost ~10 ms a chunk
+            for c, v in self.store.get_with_vectors(missing):
+                by_id[c.chunk_id] = c
+                sims[c.chunk_id] = float(v @ vector)
         fused = reciprocal_rank_fusion([[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical if cid in by_id]])
         term_sets: dict[str, set[str]] = {}
 

@@ -41,6 +41,10 @@ class VectorStore(Protocol):
         ...
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
+    def get_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
+        """Chunks with their stored vectors, in one call (ids not found are left out)."""
+        ...
+
     def records(self, chunk_ids: Sequence[str] | None = None) -> Iterator[tuple[Chunk, dict[str, Any]]]:
         """Chunks with their full metadata, page by page (all of them by default)."""
         ...
@@ -136,11 +140,12 @@ class ChromaStore:
         self._call("delete a document", lambda: self._collection.delete(where={"doc_id": doc_id}))
 
     def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        n = min(k, self.count())
-        if n == 0:
+        if k < 1:
             return []
+        # No count() first: Chroma returns fewer results when it holds fewer, and
+        # on a server every call is a round trip.
         res = self._call("search", lambda: self._collection.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=n,
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k,
             include=["documents", "metadatas", "distances"],
         ))
         return [
@@ -150,6 +155,15 @@ class ChromaStore:
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]:
         return [c for c, _ in self.records(chunk_ids)]
+
+    def get_with_vectors(self, chunk_ids: Sequence[str]) -> list[tuple[Chunk, np.ndarray]]:
+        ids = list(chunk_ids)
+        if not ids:
+            return []
+        res = self._call("read chunks", lambda: self._collection.get(
+            ids=ids, include=["documents", "metadatas", "embeddings"]))
+        return [(_chunk(cid, d, m), np.asarray(e, dtype=np.float32))
+                for cid, d, m, e in zip(res["ids"], res["documents"], res["metadatas"], res["embeddings"])]
 
     def records(self, chunk_ids: Sequence[str] | None = None) -> Iterator[tuple[Chunk, dict[str, Any]]]:
         if chunk_ids is not None:

@@ -163,3 +163,14 @@ def test_repair_re_embeds_a_chunk_reported_missing_from_the_vector_index(setting
     assert after @ before == pytest.approx(1.0, abs=1e-3)  # the same text, embedded again
     assert a.library.store.nearest_distances(after[None, :])[0] < 1e-3
     assert check(a.library).ok
+
+
+def test_query_asks_for_more_than_stored_and_get_with_vectors(settings, embedder):
+    store = open_store(settings)
+    a = _chunks("cccc", 2)
+    va = embedder.embed([c.text for c in a])
+    store.add(a, va)
+    assert [c.chunk_id for c, _ in store.query(va[0], 50)] == ["cccc:0", "cccc:1"]
+    ((chunk, vector),) = store.get_with_vectors(["cccc:1", "none:0"])
+    assert chunk == a[1] and vector @ va[1] == pytest.approx(1.0, abs=1e-3)
+    assert store.get_with_vectors([]) == []
