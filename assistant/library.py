@@ -100,6 +100,7 @@ class Library:
         self.chunks_stored = 0
         """Chunks stored by the ingest running now (the CLI shows chunks/s from it)."""
         self._seen_generation: str | None = None
+        self._dirty = False
         self._checked_at = 0.0
         self._refresh_lock = threading.Lock()
         self.refresh(force=True)
@@ -161,6 +162,7 @@ class Library:
             pending: list[_Pending] = []
             n_pending = 0
             self.chunks_stored = 0
+            self._dirty = False
             try:
                 for i, path in enumerate(files):
                     if progress:
@@ -180,7 +182,8 @@ class Library:
                         pending, n_pending = [], 0
                 self._store(pending, results)
             finally:
-                self._touch()
+                if self._dirty:  # an unchanged library must not make every reader reload
+                    self._touch()
             if progress:
                 progress(len(files), len(files), "")
         report.results.extend(r for r in results if r is not None)
@@ -220,6 +223,7 @@ class Library:
         n_chunks = {p.article.doc_id: len(p.chunks) for p in pending}
         extra = {doc_id: {"n_chunks": n, "added": now} for doc_id, n in n_chunks.items()}
         with self.rw.write():
+            self._dirty = True
             self.store.add(chunks, vectors, extra)
             self.lexical.add(chunks, n_chunks, now)
         self._delete_docs([d for p in pending for d in p.old])
@@ -251,6 +255,7 @@ class Library:
         for doc_id in doc_ids:
             ids = self.lexical.doc_chunk_ids(doc_id)
             with self.rw.write():
+                self._dirty = True
                 self.store.delete_doc(doc_id)
                 self.lexical.delete(ids)
 

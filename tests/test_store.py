@@ -92,7 +92,9 @@ def test_library_ingest_update_remove(settings, embedder, tmp_path):
     assert len(report.added) == 5
     assert [p.source for p in a.search("Which AWS chip is Apple evaluating for pre-training?", k=5)]
     assert any("Trainium2" in p.text for p in a.search("Trainium2 pre-training", k=5))
+    generation = a.library.store.generation()
     assert len(a.ingest([folder]).unchanged) == 5
+    assert a.library.store.generation() == generation  # nothing changed: no reader reloads
 
     target = folder / "004_f4b611562b8eb4e0.txt"
     target.write_text(target.read_text() + "\n\nThe zeppelin fleet of Quentin Marmalade grew to 17 airships.\n")
