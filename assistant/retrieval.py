@@ -10,6 +10,7 @@ import numpy as np
 
 from .chunking import Chunk
 from .embedder import Embedder
+from .errors import StoreError
 from .fusion import drop_near_duplicates, jaccard, reciprocal_rank_fusion
 from .lexical import LexicalIndex
 from .store import VectorStore
@@ -69,7 +70,14 @@ class Retriever:
             lexical = [(cid, s) for cid, s in lexical if s >= floor]
         missing = [cid for cid, _ in lexical if cid not in by_id]
         if missing:  # their stored vectors: re-embedding would cost ~10 ms a chunk
-            for c, v in self.store.get_with_vectors(missing):
+            try:
+                found = self.store.get_with_vectors(missing)
+            except StoreError:
+                # Chunks another process stored since this one last reloaded its vector
+                # index: their text is readable, their vectors not yet ("Error finding id").
+                chunks = self.store.get(missing)
+                found = list(zip(chunks, self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])))
+            for c, v in found:
                 by_id[c.chunk_id] = c
                 sims[c.chunk_id] = float(v @ vector)
         fused = reciprocal_rank_fusion([[c.chunk_id for c, _ in dense], [cid for cid, _ in lexical if cid in by_id]])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from assistant.errors import StoreError
 from store_support import ROOT, cli, write_articles
 
 
@@ -245,3 +246,23 @@ def test_asks_in_threads_while_another_thread_ingests_and_removes(fresh, tmp_pat
             t.join()
     assert errors == []
     assert answers and all("Trainium2" in a.text for a in answers)
+
+
+def test_a_reader_that_has_not_reloaded_yet_still_searches_new_chunks(tmp_path):
+    """Between another process's write and this one's reload, the shared catalog
+    already lists new chunks whose vectors this process's Chroma cannot read."""
+    from assistant import Assistant
+
+    data = tmp_path / "data"
+    write_articles(tmp_path / "old", 3, seed=12)
+    assert cli("ingest", str(tmp_path / "old"), data_dir=data).returncode == 0
+    reader = Assistant(data_dir=data, refresh_seconds=100_000)  # never reloads within the test
+    assert reader.search("Town13x0 residents", k=3)
+    write_articles(tmp_path / "new", 1, seed=13)
+    assert cli("ingest", str(tmp_path / "new"), data_dir=data).returncode == 0
+    new_ids = [cid for cid, _ in reader.library.lexical.search("Town13x0", 5)]
+    with pytest.raises(StoreError):  # the window this test is about
+        reader.library.store.get_with_vectors(new_ids)
+    hits = reader.search("Town13x0 residents", k=3)
+    (new,) = [h for h in hits if h.source == "article_13_0000.txt"]
+    assert new.similarity > 0.2  # its vector was computed again from its text
