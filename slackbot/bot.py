@@ -9,9 +9,11 @@ chat.postMessage in the thread, or to the slash command's response_url.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections import deque
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
@@ -44,14 +46,25 @@ BUSY = "I'm answering many questions right now. Please ask again in a minute."
 EMPTY_MENTION = "Ask me a question about the articles, e.g. “Which AWS chip is Apple evaluating?”"
 
 
+def _state_path(assistant: Any) -> Path | None:
+    if os.environ.get("SLACK_STATE_PATH"):
+        return None  # state.py reads it
+    data_dir = getattr(getattr(assistant, "settings", None), "data_dir", None)
+    return Path(data_dir) / "slack.sqlite" if data_dir else None
+
+
 class SlackBot:
     """Holds the Bolt app and the bot's state. `assistant` needs `.ask(question, history)`."""
 
     def __init__(self, assistant: Any, settings: SlackSettings) -> None:
         self.assistant = assistant
         self.settings = settings
-        self.deduper = Deduper(settings.dedupe_seconds)
-        self.conversations = Conversations(settings.history_turns, settings.max_threads)
+        # Thread history and dedupe survive a restart: kept in SQLite under the
+        # assistant's data dir (SLACK_STATE_PATH names another file, e.g. one
+        # shared by two bot processes).
+        state = _state_path(assistant)
+        self.deduper = Deduper(settings.dedupe_seconds, path=state)
+        self.conversations = Conversations(settings.history_turns, settings.max_threads, path=state)
         self.queues = ThreadQueues(settings.workers, settings.max_pending)
         self.decisions: deque[dict[str, Any]] = deque(maxlen=2000)
         """What happened to each incoming message (queued, duplicate, ignored: …), newest last."""
