@@ -38,6 +38,7 @@ class Assembler:
         self.kept: list[str] = []
         self.dropped: list[dict[str, str]] = []
         self.mode = "generated"
+        self.conflict = False
         self._question_names = {fold(w) for e in question.entities for w in words(e)} | {
             fold(w) for n in question.carried for w in words(n)}
 
@@ -92,8 +93,6 @@ class Assembler:
             out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
             self.conflict = True
         return out
-
-    conflict = False
 
     def _extractive(self) -> list[tuple[int, Evidence]]:
         """The best evidence verbatim; for a list question, more evidence that

@@ -24,7 +24,7 @@ from typing import Callable
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, names, number_values
+from .figures import fits_kind, number_values
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -75,6 +75,8 @@ def select_evidence(
     asked = question.all_terms
     carried = [t for n in question.carried for t in terms(n) if t not in asked]
     weights = {t: idf(t) for t in asked + carried}
+    known = _Known(question, policy)
+    articles: dict[str, set[str]] = {}  # one read of each article's terms, however many of its sentences
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
         own = set(terms(text))
@@ -85,8 +87,10 @@ def select_evidence(
         coverage = _coverage(asked, carried, own, weights)
         score = policy.dense_weight * dense + (1 - policy.dense_weight) * coverage
         same = bool(question.language) and passage.language == question.language
-        article = doc_terms(passage.doc_id) if doc_terms else window
-        why = _why_not(question, text, window, article, dense, weights, same, policy)
+        if doc_terms and passage.doc_id not in articles:
+            articles[passage.doc_id] = doc_terms(passage.doc_id)
+        article = articles.get(passage.doc_id, window)
+        why = _why_not(question, known, text, window, article, dense, weights, same, policy)
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
                             round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why))
     # A quote in the reader's language wins when it answers about as well.
@@ -101,8 +105,17 @@ def unknown_entities(question: Question, passages: list[Passage]) -> list[str]:
     return [e for e in question.entities if not any(all(term_in(t, pool) for t in terms(e)) for pool in pools)]
 
 
+class _Known:
+    """What the question already says, worked out once for all its evidence."""
+
+    def __init__(self, q: Question, policy: AnswerPolicy) -> None:
+        self.names = {fold(w) for e in q.entities for w in words(e)} | {fold(w) for n in q.carried for w in words(n)}
+        self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
+        self.numbers = number_values(q.text, policy)
+
+
 def _why_not(
-    q: Question, text: str, window: set[str], article: set[str], dense: float,
+    q: Question, known: _Known, text: str, window: set[str], article: set[str], dense: float,
     weights: dict[str, float], same_language: bool, policy: AnswerPolicy,
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
@@ -121,11 +134,9 @@ def _why_not(
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not any(term_in(a, article) for a in q.attribute):
         return f"it does not count {q.attribute[0]}"
-    question_names = {fold(w) for e in q.entities for w in words(e)} | {fold(w) for n in q.carried for w in words(n)}
-    if not fits_kind(q.kind, text, question_names, policy):
+    if not fits_kind(q.kind, text, known.names, policy):
         return f"it holds no {q.kind}"
-    asked = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
-    new = [t for t in terms(text) if not term_in(t, asked)] + sorted(number_values(text, policy) - number_values(q.text, policy))
+    new = [t for t in terms(text) if not term_in(t, known.terms)] + sorted(number_values(text, policy) - known.numbers)
     if not new:
         return "it only repeats the question"
     return ""
@@ -164,7 +175,7 @@ def _leans_back(text: str, policy: AnswerPolicy) -> bool:
     ws = [fold(w) for w in words(text)]
     if ws and ws[0] in policy.anaphors:
         return True
-    return any(w in ("he", "she", "they", "il", "elle", "ils", "elles") for w in ws[:9])
+    return any(w in policy.personal_pronouns for w in ws[:9])
 
 
 def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerPolicy) -> list[tuple[int, int, str, Passage]]:
@@ -212,4 +223,4 @@ def distinct(ranked: list[Evidence]) -> list[Evidence]:
     return kept
 
 
-__all__ = ["Evidence", "select_evidence", "unknown_entities", "idf_from", "distinct", "names"]
+__all__ = ["Evidence", "select_evidence", "unknown_entities", "idf_from", "distinct"]

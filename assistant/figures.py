@@ -11,17 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .policy import AnswerPolicy
+from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import STOPWORDS, fold
-
-DEFAULT_POLICY = AnswerPolicy()
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
 _TOKEN = re.compile(r"[$€£¥%]|\d(?:[\d\u202f\u00a0]|[.,](?=\d))*|[^\W\d_]+(?:-[^\W\d_]+)*|\w+", re.UNICODE)
-_CURRENCY = {"$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur", "euro": "eur",
-             "euros": "eur", "£": "gbp", "gbp": "gbp", "pound": "gbp", "pounds": "gbp", "sterling": "gbp",
-             "¥": "jpy", "yen": "jpy", "jpy": "jpy", "yuan": "cny", "cny": "cny", "chf": "chf", "franc": "chf", "francs": "chf"}
+_YEAR = re.compile(r"(1[89]|20)\d\d")
 
 
 @dataclass(frozen=True)
@@ -64,7 +60,7 @@ def quantities(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[Quantit
     out = []
     for i, t in enumerate(toks):
         if t.text[0].isdigit():
-            if _glued_to_word(text, t):
+            if _glued_to_word(text, t, policy):
                 continue
             value = normalize_number(t.text)
         elif t.folded in policy.number_words and t.folded not in ("un", "une", "one"):
@@ -74,46 +70,45 @@ def quantities(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[Quantit
         scale, unit = "", ""
         j = i + 1
         glued = j < len(toks) and toks[j].start == t.start + len(t.text)
-        if j < len(toks) and toks[j].folded in policy.scale_words and (glued or _scale_context(toks, j)):
+        if j < len(toks) and toks[j].folded in policy.scale_words and (glued or _scale_context(toks, j, policy)):
             scale = policy.scale_words[toks[j].folded]
             j += 1
         for k in range(j, min(j + 3, len(toks))):  # "35 millions d'euros", "40 %", "5 billion dollars"
             f = toks[k].folded
-            if f in _CURRENCY:
-                unit = _CURRENCY[f]
+            if f in policy.currency_words:
+                unit = policy.currency_words[f]
                 break
             if f == "%" or f in ("percent", "pourcent") or (f in ("per", "pour") and k + 1 < len(toks) and toks[k + 1].folded == "cent"):
                 unit = "%"
                 break
             if f not in ("d", "de", "of", "in", "en"):
                 break
-        if not unit and i > 0 and toks[i - 1].folded in _CURRENCY and toks[i - 1].text in "$€£¥":
-            unit = _CURRENCY[toks[i - 1].folded]
+        if not unit and i > 0 and toks[i - 1].folded in policy.currency_words and toks[i - 1].text in "$€£¥":
+            unit = policy.currency_words[toks[i - 1].folded]
         if not unit and i > 1 and toks[i - 1].folded in ("us", "a", "c", "hk") and toks[i - 2].text == "$":
             unit = "usd"
         out.append(Quantity(value, scale, unit, i))
     return out
 
 
-def _glued_to_word(text: str, t: Token) -> bool:
+def _glued_to_word(text: str, t: Token, policy: AnswerPolicy) -> bool:
+    """Digits inside a name ('Trainium2', 'A9'); a short scale glued on ('5bn',
+    '3m') still leaves a number."""
     before = text[t.start - 1] if t.start > 0 else " "
     end = t.start + len(t.text)
     after = text[end] if end < len(text) else " "
-    return before.isalpha() or (after.isalpha() and not _unit_suffix(text, end))
+    if before.isalpha():
+        return True
+    suffix = re.match(r"[a-zA-Z]+", text[end:])
+    return after.isalpha() and not (suffix and len(suffix.group()) <= 3 and suffix.group().lower() in policy.scale_words)
 
 
-def _unit_suffix(text: str, end: int) -> bool:
-    """'5bn', '3m', '40%': a scale or unit glued to the number is still a number."""
-    m = re.match(r"[a-zA-Z]+", text[end:])
-    return bool(m) and m.group().lower() in ("bn", "m", "mn", "k", "b", "tn", "md", "mds")
-
-
-def _scale_context(toks: list[Token], j: int) -> bool:
+def _scale_context(toks: list[Token], j: int, policy: AnswerPolicy) -> bool:
     """Single-letter scales ('5 m') count only before a currency word or glued."""
     f = toks[j].folded
     if len(f) > 2:
         return True
-    return j + 1 < len(toks) and toks[j + 1].folded in _CURRENCY
+    return j + 1 < len(toks) and toks[j + 1].folded in policy.currency_words
 
 
 def number_values(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> set[str]:
@@ -134,7 +129,7 @@ def has_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     for t in tokens(text):
         if t.folded in policy.months or t.folded in policy.relative_dates:
             return True
-        if re.fullmatch(r"(1[89]|20)\d\d", t.text):
+        if _YEAR.fullmatch(t.text):
             return True
     return False
 
@@ -153,7 +148,7 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A number that counts things: not a year, a percentage or a sum of money."""
-    return any(q.unit == "" and not re.fullmatch(r"(1[89]|20)\d\d", q.value) for q in quantities(text, policy))
+    return any(q.unit == "" and not _YEAR.fullmatch(q.value) for q in quantities(text, policy))
 
 
 def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
@@ -186,5 +181,6 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
     if kind == "number":
         return bool(quantities(text, policy))
     if kind in ("person", "place"):
-        return any(n not in question_names for n in names(text, policy)[1:] or names(text, policy))
+        found = names(text, policy)
+        return any(n not in question_names for n in found[1:] or found)
     return True

@@ -9,6 +9,7 @@ from typing import Iterator, Sequence
 
 from .llm import ChatModel
 from .prompt import build_messages
+from .text import is_abbreviation
 
 # A sentence is complete once its end mark (and any trailing [n] markers) is
 # followed by the start of the next one.
@@ -29,15 +30,9 @@ def sentences(model: ChatModel, messages: list[dict[str, str]], max_tokens: int)
         buffer += piece
         while True:
             m = _COMPLETE.search(buffer)
-            if not m or _is_abbreviation(buffer, m.start()):
+            if not m or buffer[m.start()] == "." and is_abbreviation(buffer, m.start()):
                 break
             yield buffer[: m.end()].strip()
             buffer = buffer[m.end():]
     if buffer.strip():
         yield buffer.strip()
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    """'U.S.', 'Dr.', '2.5': a dot inside a word or number does not end a sentence."""
-    before = re.search(r"(\w+)$", text[:dot])
-    return bool(before) and (len(before.group(1)) == 1 or before.group(1).lower() in ("mr", "mrs", "ms", "dr", "st", "inc", "vs", "co"))

@@ -116,9 +116,28 @@ class AnswerPolicy:
     ))
     """What a creative request asks for: never in news articles' remit."""
     instruction_nouns: frozenset[str] = field(default_factory=lambda: _words(
-        "instructions instruction rules prompt prompts system consignes règles regles"
+        "instructions instruction rules prompt prompts system consignes règles regles articles article previous above"
     ))
-    """"Ignore your instructions": an attempt to change the assistant, refused."""
+    """"Ignore your instructions", "forget the articles": an attempt to change
+    the assistant, refused when it comes with one of `dismiss_verbs`."""
+    dismiss_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "ignore ignorez forget disregard oublie oubliez"
+    ))
+    money_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "cost costs pay paid spend spent earn earned charge charged raise raised worth invest invested "
+        "coûte coute coûté paie paye payé gagne gagné dépense depense investi"
+    ))
+    """"How much did X *pay*": with one of these, "how much" asks for a sum."""
+    auxiliaries: frozenset[str] = field(default_factory=lambda: _words(
+        "is are was were does do did can could will would has have had should may might must est-ce"
+    ))
+    """A question opening with one of these asks yes or no."""
+    possessives: frozenset[str] = field(default_factory=lambda: _words("its his her their son sa ses leur leurs"))
+    """After a name of the question ("Apple ... its devices"), a possessive
+    points inside the question, not to the conversation."""
+    personal_pronouns: frozenset[str] = field(default_factory=lambda: _words("he she they il elle ils elles"))
+    """A sentence with one of these among its first words ("Prior to joining
+    Apple, he held ...") is quoted with the sentence before it."""
     scale_words: dict[str, str] = field(default_factory=lambda: {
         "thousand": "e3", "thousands": "e3", "k": "e3", "mille": "e3", "milliers": "e3",
         "million": "e6", "millions": "e6", "m": "e6", "mn": "e6", "mio": "e6",
@@ -128,9 +147,13 @@ class AnswerPolicy:
     """Scale words and their magnitude: "208 milliards" is 208e9, never "208
     million". (French "billion" means 1e12, but in news it is rare and
     ambiguous; it reads as English here.)"""
-    currency_words: frozenset[str] = field(default_factory=lambda: _words(
-        "$ € £ ¥ usd eur gbp chf jpy cny dollar dollars euro euros pound pounds sterling yen yuan franc francs"
-    ))
+    currency_words: dict[str, str] = field(default_factory=lambda: {
+        "$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "€": "eur", "eur": "eur", "euro": "eur",
+        "euros": "eur", "£": "gbp", "gbp": "gbp", "pound": "gbp", "pounds": "gbp", "sterling": "gbp",
+        "¥": "jpy", "yen": "jpy", "jpy": "jpy", "yuan": "cny", "cny": "cny", "chf": "chf", "franc": "chf", "francs": "chf",
+    })
+    """Currency words and symbols, each with its code: "$208" and "208
+    dollars" are the same unit, "208 euros" is another."""
     money_nouns: frozenset[str] = field(default_factory=lambda: _words(
         "price prices cost costs fee fees fine fines penalty penalties salary salaries wage wages pay paid "
         "revenue revenues turnover profit profits income earnings sales budget budgets valuation worth value "
@@ -171,3 +194,7 @@ class AnswerPolicy:
     """Words that lean on something said before: a sentence opening with one
     carries the sentence before it, and a follow-up question containing one
     is read with the conversation."""
+
+
+DEFAULT_POLICY = AnswerPolicy()
+"""The policy of a default `Settings()`, for callers that pass none."""

@@ -12,24 +12,18 @@ knows nothing of any topic.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 from .answer import question_language
-from .policy import AnswerPolicy
+from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import STOPWORDS, fold, stem, terms, words
 
-DEFAULT_POLICY = AnswerPolicy()
 
 # Kinds of answer a question wants. Each later stage checks evidence and
 # generated sentences for an answer of this kind.
 KINDS = ("person", "place", "date", "duration", "percent", "money", "count", "number",
          "reason", "yesno", "choice", "other")
-
-_AUX = set("is are was were does do did can could will would has have had should may might must est-ce".split())
-_POSSESSIVES = set("its his her their son sa ses leur leurs".split())
-_MONEY_VERBS = set("cost costs pay paid spend spent earn earned charge charged raise raised worth invest invested "
-                   "coûte coute coûté coute paie paye payé paye gagne gagné dépense depense investi".split())
 
 
 @dataclass(frozen=True)
@@ -112,10 +106,11 @@ def is_request(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     if not folded:
         return False
     creative = any(w in policy.creative_nouns for w in folded)
-    tampering = any(w in ("ignore", "ignorez", "forget", "disregard", "oublie", "oubliez") for w in folded) and any(
-        w in policy.instruction_nouns or w in ("articles", "article", "previous", "above") for w in folded)
+    tampering = any(w in policy.dismiss_verbs for w in folded) and any(w in policy.instruction_nouns for w in folded)
     opener = folded[0] if folded[0] not in ("please", "svp", "stp") or len(folded) < 2 else folded[1]
-    imperative = opener in policy.request_verbs and opener not in ("tell",)
+    # "Tell me who ..." asks for facts: "tell" is a request verb (so never a
+    # name), but it does not make a message a request.
+    imperative = opener in policy.request_verbs and opener != "tell"
     return creative or tampering or imperative
 
 
@@ -141,8 +136,8 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         if counted and lowered[folded.index(counted[0])] in policy.money_nouns:
             return "money", counted[:1]
         return "count", counted[:1]
-    if money_nouns or (re.search(r"\bhow much\b|\bcombien\b", joined) and any(w in _MONEY_VERBS for w in folded)):
-        verbs = [w for w in folded if w in _MONEY_VERBS]
+    if money_nouns or (re.search(r"\bhow much\b|\bcombien\b", joined) and any(w in policy.money_verbs for w in folded)):
+        verbs = [w for w in folded if w in policy.money_verbs]
         return "money", money_nouns or verbs
     if re.search(r"\bhow (much|old|far|often|big|large|high|fast)\b|\bcombien\b|\bwhat number\b|\bquel nombre\b", joined):
         return "number", []
@@ -155,7 +150,7 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "person", []
     if re.search(r"^\W*(why|pourquoi)\b", joined):
         return "reason", []
-    if head and (head[0] in _AUX or joined.startswith("est-ce")):
+    if head and (head[0] in policy.auxiliaries or joined.startswith("est-ce")):
         return "yesno", []
     if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined):
         return "choice", []
@@ -170,15 +165,12 @@ def _entities(text: str, tokens: list[str], policy: AnswerPolicy) -> tuple[str, 
     run: list[str] = []
     for i, w in enumerate(tokens):
         f = fold(w)
-        common = f in STOPWORDS or f in policy.question_words or f in policy.request_verbs or f in _AUX
+        common = f in STOPWORDS or f in policy.question_words or f in policy.request_verbs or f in policy.auxiliaries
         is_name = (
             (w[0].isupper() or any(c.isdigit() for c in w))
-            and not f in policy.role_nouns
+            and f not in policy.role_nouns
             and not (common and (i == 0 or w.islower() or len(w) < 3 and not w.isupper()))
-            and not (i == 0 and f in policy.role_nouns)
         )
-        if i == 0 and is_name and common:
-            is_name = False
         if is_name:
             run.append(w)
         else:
@@ -200,7 +192,7 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy) -
             s = stem(nxt)
             if s in entity_stems:
                 continue
-            if nxt in STOPWORDS or nxt in _AUX:
+            if nxt in STOPWORDS or nxt in policy.auxiliaries:
                 return ""
             if nxt in policy.slot_nouns or nxt in ("of", "de"):
                 continue
@@ -222,7 +214,7 @@ def _leans_on_context(folded: list[str], entities: tuple[str, ...], policy: Answ
         if w in names:
             seen_name = True
         if w in policy.anaphors and w not in ("that", "there"):
-            if seen_name and w in _POSSESSIVES:
+            if seen_name and w in policy.possessives:
                 continue
             return True
     return not entities and len(folded) <= 5

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .policy import AnswerPolicy
+from .policy import DEFAULT_POLICY, AnswerPolicy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "ASSISTANT_"
@@ -153,7 +153,7 @@ def _policy(value: Any) -> AnswerPolicy:
         raise ConfigError(f"Unknown answer_policy field(s): {', '.join(unknown)}. Known fields: {', '.join(known)}.")
     out = {}
     for name, v in value.items():
-        default = getattr(AnswerPolicy(), name)
+        default = getattr(DEFAULT_POLICY, name)
         try:
             out[name] = frozenset(v) if isinstance(default, frozenset) else type(default)(v)
         except (TypeError, ValueError):

@@ -104,7 +104,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans = []
     pos = start
     for m in _END.finditer(text, start, end):
-        if m.group().startswith((".",)) and _is_abbreviation(text, m.start()):
+        if m.group().startswith((".",)) and is_abbreviation(text, m.start()):
             continue
         if m.group()[0] == "." and _is_decimal(text, m.start()):
             continue
@@ -123,7 +123,8 @@ def _add_span(text: str, a: int, b: int, spans: list[tuple[int, int]]) -> None:
         spans.append((a, b))
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def is_abbreviation(text: str, dot: int) -> bool:
+    """Whether the dot at `dot` closes an abbreviation ('Dr.', 'U.S.', 'M.') rather than a sentence."""
     m = re.search(r"([\w.]+)$", text[max(0, dot - 12):dot])
     if not m:
         return False

@@ -25,10 +25,9 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .figures import Quantity, names, quantities, tokens
-from .policy import AnswerPolicy
+from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import fold, sentence_spans, term_in, terms, words
 
-DEFAULT_POLICY = AnswerPolicy()
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
 # Talk about the evidence rather than about the news: "The evidence shows that ..."
