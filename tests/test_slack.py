@@ -585,10 +585,15 @@ def test_full_queue_answers_busy_at_once(slack, slack_assistant):
     try:
         channel = "C0QUEUE01"
         first, second = mention(CHIP_Q, channel=channel), mention(OFF_TOPIC, channel=channel)
-        assert send_event(srv, first)[0] == 200  # takes the one place while the model writes
-        assert send_event(srv, second)[0] == 200
-        [busy] = slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == second["ts"],
-                                timeout=30)
+        # Hold the real model's lock so the first answer stays in its one place
+        # until the second has been turned away, however fast answering is.
+        model_lock = slack_assistant.model._lock
+        with model_lock:
+            assert send_event(srv, first)[0] == 200  # takes the one place while the model waits
+            wait_until(lambda: srv.bot.queues.pending == 1, 10, "the first question to be queued")
+            assert send_event(srv, second)[0] == 200
+            [busy] = slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == second["ts"],
+                                    timeout=30)
         assert "Please ask again in a minute" in busy.body["text"]
         [answer] = slack.wait_for(lambda c: c.method == "chat.postMessage" and c.body.get("thread_ts") == first["ts"],
                                   timeout=60)
