@@ -13,7 +13,7 @@ from .errors import (
     StoreError,
 )
 from .library import Document, FileResult, IngestReport
-from .retrieval import Passage
+from .retrieval import Passage, Where
 from .settings import Settings
 
 __all__ = [
@@ -32,4 +32,5 @@ __all__ = [
     "QuestionError",
     "Settings",
     "StoreError",
+    "Where",
 ]

@@ -26,6 +26,13 @@ class Citation:
     """The passage around the quote (verbatim too)."""
     context_start: int
     """Where `context` starts in the cleaned article."""
+    url: str = ""
+    """The article's link (canonical URL), or "" when unknown."""
+    published: str = ""
+    """The article's publication date, ISO YYYY-MM-DD, or "" when unknown."""
+    author: str = ""
+    page: int | None = None
+    """PDF page (1-based) where the quote starts; None for other files."""
 
 
 @dataclass

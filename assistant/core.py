@@ -27,7 +27,7 @@ from .generate import prompt_for, sentences
 from .library import Document, IngestReport, Library, Progress
 from .llm import ChatModel, open_model
 from .question import parse_question
-from .retrieval import Passage, Retriever
+from .retrieval import Passage, Retriever, Where, no_match_text
 from .settings import Settings
 from .store import VectorStore, open_store
 from .text import sentence_spans
@@ -77,10 +77,14 @@ class Assistant:
     def remove(self, doc_id: str) -> Document:
         return self.library.remove(doc_id)
 
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
+    def search(self, query: str, k: int | None = None, *, where: Where | dict | None = None) -> list[Passage]:
+        """The `k` best passages for `query` (default: settings.top_k), only from
+        the articles `where` lets through (see `Where`)."""
         query = self._clean(query)
+        k = self._top_k(k)
+        where = Where.of(where)
         self._require_articles()
-        return self.retriever.search(query, k or self.settings.top_k)
+        return self.retriever.search(query, k, where=where)
 
     @property
     def model(self) -> ChatModel:
@@ -91,26 +95,42 @@ class Assistant:
             return self._model
 
     # -- answers ------------------------------------------------------------
-    def ask(self, question: str, history: Sequence[dict] | None = None) -> Answer:
+    def ask(self, question: str, history: Sequence[dict] | None = None, *,
+            where: Where | dict | None = None, top_k: int | None = None) -> Answer:
+        """The verified answer to `question` (see `stream`)."""
         answer = None
-        for item in self.stream(question, history):
+        for item in self.stream(question, history, where=where, top_k=top_k):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
         return answer
 
-    def stream(self, question: str, history: Sequence[dict] | None = None) -> Iterator[str | Answer]:
+    def stream(self, question: str, history: Sequence[dict] | None = None, *,
+               where: Where | dict | None = None, top_k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text piece by piece, each piece a sentence that has
         passed verification, then the final Answer. The pieces joined are
-        exactly `Answer.text`: nothing shown is ever taken back."""
+        exactly `Answer.text`: nothing shown is ever taken back.
+
+        `where` limits the articles used (a `Where` or a dict with doc_ids,
+        since, until); `top_k` replaces settings.top_k for this call only."""
         text = self._clean(question)
         turns = validate_history(history)
+        where = Where.of(where)
+        k = self._top_k(top_k)
         self._require_articles()
         policy = self.settings.answer_policy
         clock = _Clock()
         q = parse_question(text, turns, policy)
+        allowed = self.retriever.allowed(where)
+        if allowed is not None and not allowed:
+            answer = Answer(question=text, text=no_match_text(q.language), refused=True, language=q.language,
+                            query=q.query, refusal_reason="no article matches the filter")
+            answer.timings = clock.done()
+            yield answer.text
+            yield answer
+            return
         qvec = self.embedder.embed([q.query])[0]
-        passages = self.retriever.search(q.query, max(self.settings.top_k, 6), query_vector=qvec)
+        passages = self.retriever.search(q.query, max(k, 6), query_vector=qvec, where=where)
         clock.lap("retrieve")
         evidence = [] if q.is_request else select_evidence(
             q, passages, self.embedder, idf_from(self.library.lexical.idf), policy, qvec, self._preceding,
@@ -175,6 +195,13 @@ class Assistant:
                 "(ASSISTANT_MAX_QUESTION_CHARS). Shorten it and ask again."
             )
         return question
+
+    def _top_k(self, k: int | None) -> int:
+        if k is None:
+            return self.settings.top_k
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 100:
+            raise QuestionError(f"top_k must be a whole number from 1 to 100. Currently, it is {k!r:.40}.")
+        return k
 
     def _require_articles(self) -> None:
         if self.library.store.count() == 0:

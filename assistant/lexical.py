@@ -13,10 +13,17 @@ not:
   writes, so no process can put back a stale copy;
 - a `kill -9` loses at most the last uncommitted batch, which `sync` fetches
   again from the vector store (the source of truth) on the next write.
+
+Article metadata (link, date, author, PDF page offsets) is kept with the
+chunks in the vector store, like the title, and mirrored here in one
+`document` row per article, for listing, citations and `where` filters. A
+catalog made before that table existed simply gains it (empty: those
+articles' stored chunks carry no metadata either); nothing is rewritten.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sqlite3
 import threading
@@ -48,7 +55,43 @@ CREATE VIRTUAL TABLE IF NOT EXISTS lex USING fts5(terms, content='chunk', conten
 CREATE VIRTUAL TABLE IF NOT EXISTS lex_vocab USING fts5vocab(lex, 'row');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+CREATE TABLE IF NOT EXISTS document (
+    doc_id TEXT PRIMARY KEY,
+    url TEXT NOT NULL DEFAULT '',
+    published TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    page_starts TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS document_published ON document(published);
 """
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """An article's metadata ("" / () when unknown)."""
+
+    url: str = ""
+    published: str = ""
+    author: str = ""
+    page_starts: tuple[int, ...] = ()
+
+    def to_store(self) -> dict[str, str]:
+        """As scalar metadata for the vector store."""
+        return {"url": self.url, "published": self.published, "author": self.author,
+                "page_starts": ",".join(map(str, self.page_starts))}
+
+    @classmethod
+    def from_store(cls, meta: Mapping) -> DocMeta:
+        """From vector-store metadata; chunks stored before metadata existed have none."""
+        return cls(str(meta.get("url") or ""), str(meta.get("published") or ""), str(meta.get("author") or ""),
+                   _pages(str(meta.get("page_starts") or "")))
+
+
+def _pages(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(x) for x in text.replace("[", "").replace("]", "").split(",") if x.strip())
+    except ValueError:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +105,9 @@ class DocumentRow:
     expected: int
     """Chunks the document was stored with (0: unknown)."""
     added: float
+    url: str = ""
+    published: str = ""
+    author: str = ""
 
 
 class LexicalIndex:
@@ -105,10 +151,45 @@ class LexicalIndex:
 
     def documents(self) -> list[DocumentRow]:
         rows = self._conn().execute(
+            "SELECT c.*, coalesce(d.url, ''), coalesce(d.published, ''), coalesce(d.author, '') FROM ("
             "SELECT doc_id, min(title), min(source), min(language), count(*), max(n_chunks), max(added) "
-            "FROM chunk GROUP BY doc_id ORDER BY min(source), max(added)"
+            "FROM chunk GROUP BY doc_id) AS c LEFT JOIN document AS d ON d.doc_id = c.doc_id "
+            "ORDER BY 3, 7"
         ).fetchall()
         return [DocumentRow(*r) for r in rows]
+
+    def doc_meta(self, doc_ids: Iterable[str]) -> dict[str, DocMeta]:
+        """Metadata of these articles (those without any are left out)."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return {}
+        rows = self._conn().execute(
+            "SELECT doc_id, url, published, author, page_starts FROM document "
+            "WHERE doc_id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+        return {r[0]: DocMeta(r[1], r[2], r[3], _pages(r[4])) for r in rows}
+
+    def matching_docs(self, doc_ids: Sequence[str] = (), since: str = "", until: str = "") -> list[str]:
+        """Ids of the present articles among `doc_ids` (all when empty) published
+        from `since` to `until` (ISO dates, inclusive; an article with no known
+        date never matches a date bound)."""
+        sql = "SELECT DISTINCT chunk.doc_id FROM chunk"
+        cond: list[str] = []
+        args: list[str] = []
+        if since or until:
+            sql += " JOIN document ON document.doc_id = chunk.doc_id"
+            cond.append("document.published != ''")
+            if since:
+                cond.append("document.published >= ?")
+                args.append(since)
+            if until:
+                cond.append("document.published <= ?")
+                args.append(until)
+        if doc_ids:
+            cond.append("chunk.doc_id IN (SELECT value FROM json_each(?))")
+            args.append(json.dumps(list(doc_ids)))
+        if cond:
+            sql += " WHERE " + " AND ".join(cond)
+        return sorted(r[0] for r in self._conn().execute(sql, args))
 
     def doc_chunk_ids(self, doc_id: str) -> list[str]:
         return [r[0] for r in self._conn().execute("SELECT cid FROM chunk WHERE doc_id=?", (doc_id,))]
@@ -134,28 +215,36 @@ class LexicalIndex:
                 self._idf_cache = (gen, idf)
             return self._idf_cache[1]
 
-    def search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Chunk ids with BM25 scores, best first; chunks sharing no term are left out."""
+    def search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """Chunk ids with BM25 scores, best first; chunks sharing no term are left
+        out, and so are chunks of articles not in `doc_ids` when it is given."""
         q = list(dict.fromkeys(terms(query)))
-        if not q or k < 1:
+        if not q or k < 1 or doc_ids is not None and not doc_ids:
             return []
         match = " OR ".join(f'"{t}"' for t in q)
+        only = "" if doc_ids is None else " AND chunk.doc_id IN (SELECT value FROM json_each(?))"
+        args: tuple = (match, k) if doc_ids is None else (match, json.dumps(list(doc_ids)), k)
         rows = self._conn().execute(
             "SELECT chunk.cid, -bm25(lex) AS s FROM lex JOIN chunk ON chunk.rowid = lex.rowid "
-            "WHERE lex MATCH ? ORDER BY bm25(lex) LIMIT ?",
-            (match, k),
+            f"WHERE lex MATCH ?{only} ORDER BY bm25(lex) LIMIT ?",
+            args,
         ).fetchall()
         return [(cid, float(s)) for cid, s in rows]
 
     # -- writing (callers hold the library's write lock) --------------------
-    def add(self, chunks: Sequence[Chunk], n_chunks: Mapping[str, int] | None = None, added: float = 0.0) -> None:
-        """Index `chunks` in one transaction (chunks already present are replaced)."""
+    def add(self, chunks: Sequence[Chunk], n_chunks: Mapping[str, int] | None = None, added: float = 0.0,
+            docs: Mapping[str, DocMeta] | None = None) -> None:
+        """Index `chunks` in one transaction (chunks already present are replaced),
+        with their articles' metadata `docs`."""
         if not chunks:
             return
         n_chunks = n_chunks or {}
         conn = self._conn()
         with _transaction(conn):
             self._delete_ids(conn, [c.chunk_id for c in chunks])
+            for doc_id, m in (docs or {}).items():
+                conn.execute("INSERT OR REPLACE INTO document VALUES (?,?,?,?,?)",
+                             (doc_id, m.url, m.published, m.author, ",".join(map(str, m.page_starts))))
             for c in chunks:
                 text = " ".join(terms(f"{c.title}\n{c.text}"))
                 cur = conn.execute(
@@ -178,10 +267,13 @@ class LexicalIndex:
         for i in range(0, len(ids), 500):
             part = ids[i : i + 500]
             marks = ",".join("?" * len(part))
-            rows = conn.execute(f"SELECT rowid, terms FROM chunk WHERE cid IN ({marks})", part).fetchall()
-            for rowid, text in rows:
+            rows = conn.execute(f"SELECT rowid, terms, doc_id FROM chunk WHERE cid IN ({marks})", part).fetchall()
+            for rowid, text, _ in rows:
                 conn.execute("INSERT INTO lex (lex, rowid, terms) VALUES ('delete', ?, ?)", (rowid, text))
             conn.execute(f"DELETE FROM chunk WHERE cid IN ({marks})", part)
+            for doc_id in {r[2] for r in rows}:  # an article's metadata goes with its last chunk
+                conn.execute("DELETE FROM document WHERE doc_id = ? AND NOT EXISTS "
+                             "(SELECT 1 FROM chunk WHERE chunk.doc_id = ?)", (doc_id, doc_id))
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)

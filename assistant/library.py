@@ -27,8 +27,8 @@ from typing import Callable, Iterable
 from .chunking import Chunk, chunk_article
 from .embedder import Embedder
 from .errors import IngestError
-from .lexical import DocumentRow, LexicalIndex
-from .loading import SUFFIXES, Article, read_article
+from .lexical import DocMeta, DocumentRow, LexicalIndex
+from .loading import KINDS, SUFFIXES, Article, read_article
 from .locking import ReadWriteLock, WriteLock
 from .settings import Settings
 from .store import VectorStore
@@ -44,6 +44,14 @@ class Document:
     source: str
     language: str
     n_chunks: int
+    url: str = ""
+    published: str = ""
+    """ISO date YYYY-MM-DD, or "" when unknown."""
+    author: str = ""
+
+    @classmethod
+    def of(cls, row: DocumentRow) -> Document:
+        return cls(row.doc_id, row.title, row.source, row.language, row.n_chunks, row.url, row.published, row.author)
 
 
 @dataclass(frozen=True)
@@ -142,10 +150,7 @@ class Library:
 
     def documents(self) -> list[Document]:
         self.refresh()
-        return [
-            Document(d.doc_id, d.title, d.source, d.language, d.n_chunks)
-            for d in self.lexical.documents()
-        ]
+        return [Document.of(d) for d in self.lexical.documents()]
 
     # -- writing --------------------------------------------------------------
     def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None,
@@ -221,11 +226,12 @@ class Library:
         vectors = self.embedder.embed([f"{c.title}\n{c.text}" for c in chunks])
         now = time.time()
         n_chunks = {p.article.doc_id: len(p.chunks) for p in pending}
-        extra = {doc_id: {"n_chunks": n, "added": now} for doc_id, n in n_chunks.items()}
+        metas = {p.article.doc_id: _meta(p.article) for p in pending}
+        extra = {doc_id: {"n_chunks": n, "added": now, **metas[doc_id].to_store()} for doc_id, n in n_chunks.items()}
         with self.rw.write():
             self._dirty = True
             self.store.add(chunks, vectors, extra)
-            self.lexical.add(chunks, n_chunks, now)
+            self.lexical.add(chunks, n_chunks, now, metas)
         self._delete_docs([d for p in pending for d in p.old])
         self.chunks_stored += len(chunks)
         self._touch()  # other processes see each batch within refresh_seconds
@@ -246,8 +252,7 @@ class Library:
                 self._delete_docs([doc_id])
             finally:
                 self._touch()
-            d = docs[doc_id]
-            return Document(d.doc_id, d.title, d.source, d.language, d.n_chunks)
+            return Document.of(docs[doc_id])
 
     def _delete_docs(self, doc_ids: list[str]) -> None:
         """Delete from the vector store first: if we die in between, `_sync`
@@ -282,12 +287,14 @@ class Library:
     def _index_records(self, records: list[tuple[Chunk, dict]]) -> int:
         by_time: dict[float, list[Chunk]] = {}
         n_chunks: dict[str, int] = {}
+        metas: dict[str, DocMeta] = {}
         for chunk, meta in records:
             by_time.setdefault(float(meta.get("added", 0.0)), []).append(chunk)
             n_chunks[chunk.doc_id] = int(meta.get("n_chunks", 0))
+            metas[chunk.doc_id] = DocMeta.from_store(meta)
         with self.rw.write():
             for added, chunks in by_time.items():
-                self.lexical.add(chunks, n_chunks, added)
+                self.lexical.add(chunks, n_chunks, added, {c.doc_id: metas[c.doc_id] for c in chunks})
         return len(records)
 
 
@@ -299,6 +306,10 @@ class _Pending:
     chunks: list[Chunk]
     old: list[str]
     """Doc ids of the earlier versions of this file, deleted once this one is stored."""
+
+
+def _meta(article: Article) -> DocMeta:
+    return DocMeta(article.url, article.published, article.author, article.page_starts)
 
 
 def _complete(d: DocumentRow) -> bool:
@@ -315,7 +326,7 @@ def expand_paths(paths: Iterable[str | Path]) -> tuple[list[Path], IngestReport]
         if path.is_dir():
             found = sorted(_walk(path, report))
             if not found:
-                report.results.append(FileResult(str(path), "skipped", reason="folder holds no .txt, .md or .html files"))
+                report.results.append(FileResult(str(path), "skipped", reason=f"folder holds no {KINDS} files"))
             files.extend(found)
         elif path.is_file():
             files.append(path)

@@ -2,10 +2,20 @@
 
 Only whitespace is normalized: characters are kept as they are, so a quote
 taken from the cleaned text can be found again in the original article.
+Metadata (title, date, author, link) and PDF/DOCX text come from `formats.py`.
+
+The headline is, in order: the one the file declares (HTML og:title/JSON-LD/
+<h1>, front matter, PDF/DOCX properties or a Title-styled paragraph), a
+heading-like first (or last) line, or else the first sentence of the text.
+A first sentence over 120 characters gives its first clause (up to the first
+comma, semicolon, colon or dash past 30 characters); only when that is still
+too long is it cut at a word, never after a dangling "which"/"of"/"the", and
+marked "…". Markdown emphasis, links and code marks are taken out of titles.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import logging
 import re
@@ -14,9 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError
+from .formats import Meta, docx_text, front_matter, html_meta, pdf_pages
 
 log = logging.getLogger("assistant.loading")
-SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+KINDS = ".txt, .md, .html, .pdf or .docx"
+TITLE_CHARS = 120
 
 # Lines that are page furniture, not article content.
 _BOILERPLATE = [
@@ -42,39 +55,101 @@ class Article:
     source: str
     text: str
     language: str
+    url: str = ""
+    published: str = ""
+    """ISO date YYYY-MM-DD, or "" when unknown."""
+    author: str = ""
+    page_starts: tuple[int, ...] = ()
+    """PDF only: where each page (1, 2, ...) starts in `text`."""
+
+
+def page_at(page_starts: tuple[int, ...] | list[int], offset: int) -> int | None:
+    """The page (1-based) holding character `offset`, or None for a text without pages."""
+    if not page_starts:
+        return None
+    return max(1, bisect.bisect_right(page_starts, offset))
 
 
 def read_article(path: Path, max_bytes: int = 5_000_000) -> Article:
     """Read one file into a cleaned Article, or raise IngestError saying why not."""
     if path.suffix.lower() not in SUFFIXES:
-        raise IngestError(f"unsupported file type {path.suffix or '(none)'}; use .txt, .md or .html")
+        raise IngestError(f"unsupported file type {path.suffix or '(none)'}; use {KINDS}")
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise IngestError(f"cannot read file: {exc.strerror or exc}") from exc
     if len(raw) > max_bytes:
         raise IngestError(f"file is {len(raw):,} bytes, over the {max_bytes:,}-byte limit (ASSISTANT_MAX_FILE_BYTES)")
-    text = decode(raw, path.name)
-    return parse_article(text, source=path.name, kind=path.suffix.lower())
+    kind = path.suffix.lower()
+    if kind == ".pdf":
+        pages, meta = pdf_pages(raw)
+        return parse_pages(pages, source=path.name, meta=meta)
+    if kind == ".docx":
+        text, meta = docx_text(raw)
+        return parse_article(text, source=path.name, meta=meta)
+    return parse_article(decode(raw, path.name), source=path.name, kind=kind)
 
 
-def parse_article(text: str, source: str, kind: str = ".txt") -> Article:
-    """Clean `text` (of file type `kind`) into an Article."""
-    title_hint = ""
+def parse_article(text: str, source: str, kind: str = ".txt", meta: Meta | None = None) -> Article:
+    """Clean `text` (of file type `kind`) into an Article; `meta` is what the
+    file's container declared (PDF/DOCX properties)."""
+    meta = meta or Meta()
     if kind in (".html", ".htm"):
-        title_hint, text = html_to_text(text)
+        h1, text_only = html_to_text(text)
+        meta = _merge(html_meta(text, h1), meta)
+        text = text_only
     elif kind in (".md", ".markdown"):
-        title_hint, text = markdown_to_text(text)
-    lines = [line for line in normalize(text).split("\n")]
-    lines = [line for line in lines if not any(p.match(line.strip()) for p in _BOILERPLATE)]
-    title, lines = _take_title(lines, title_hint)
+        declared, text = front_matter(text)
+        heading, text = markdown_to_text(text)
+        meta = _merge(_merge(declared, Meta(title=heading)), meta)
+    title, lines = _take_title(_clean_lines(text), meta.title)
     body = _join_paragraphs(lines)
+    return _article(title, body, source, meta)
+
+
+def parse_pages(pages: list[str], source: str, meta: Meta | None = None) -> Article:
+    """Clean a paged document (PDF) into an Article that knows where each page starts."""
+    meta = meta or Meta()
+    title = ""
+    parts: list[str] = []
+    starts: list[int] = []
+    offset = 0
+    for i, page in enumerate(pages):
+        lines = _clean_lines(page)
+        if not parts:  # the first page with text holds the headline; a footer is never one
+            title, lines = _take_title(lines, meta.title, last_line=False)
+        text = _join_paragraphs(lines)
+        if text and parts:
+            offset += 2  # the blank line between pages
+        starts.append(offset)
+        if text:
+            parts.append(text)
+            offset += len(text)
+    body = "\n\n".join(parts)
+    return _article(title, body, source, meta, tuple(starts))
+
+
+def _article(title: str, body: str, source: str, meta: Meta, page_starts: tuple[int, ...] = ()) -> Article:
     if len(re.findall(r"\w", body)) < 20:
         raise IngestError("no article text found (the file is empty or holds only page furniture)")
     if not title:
-        title = _first_sentence(body)
-    doc_id = hashlib.sha256(f"{title}\n{body}".encode("utf-8")).hexdigest()[:16]
-    return Article(doc_id=doc_id, title=title, source=source, text=body, language=detect_language(body))
+        title = headline(body)
+    declared = f"\n{meta.url}\n{meta.published}\n{meta.author}" if (meta.url or meta.published or meta.author) else ""
+    # Files without metadata keep the ids they had before metadata was read.
+    doc_id = hashlib.sha256(f"{title}\n{body}{declared}".encode("utf-8")).hexdigest()[:16]
+    return Article(doc_id=doc_id, title=title, source=source, text=body, language=detect_language(body),
+                   url=meta.url, published=meta.published, author=meta.author, page_starts=page_starts)
+
+
+def _merge(first: Meta, then: Meta) -> Meta:
+    """`first`'s fields, with `then`'s where `first` has none."""
+    return Meta(title=first.title or then.title, url=first.url or then.url,
+                published=first.published or then.published, author=first.author or then.author)
+
+
+def _clean_lines(text: str) -> list[str]:
+    lines = normalize(text).split("\n")
+    return [line for line in lines if not any(p.match(line.strip()) for p in _BOILERPLATE)]
 
 
 def decode(raw: bytes, name: str = "") -> str:
@@ -143,24 +218,37 @@ def normalize(text: str) -> str:
     return "\n".join(_INLINE_SPACE.sub(" ", line).strip() for line in text.split("\n"))
 
 
-def _take_title(lines: list[str], hint: str) -> tuple[str, list[str]]:
+def _take_title(lines: list[str], hint: str, last_line: bool = True) -> tuple[str, list[str]]:
     """Find the title (a hint, a heading-like first line, or a heading-like last
     line) and drop every copy of it from the body."""
     content = [line for line in lines if line]
-    title = hint.strip()
+    title = clean_title(hint)
     if not title and content:
-        if _looks_like_title(content[0]):
-            title = content[0]
-        elif _looks_like_title(content[-1]) and len(content[-1].split()) >= 4 and ":" not in content[-1]:
-            title = content[-1]
+        if _looks_like_title(clean_title(content[0])):
+            title = clean_title(content[0])
+        elif last_line and _looks_like_title(content[-1]) and len(content[-1].split()) >= 4 and ":" not in content[-1]:
+            title = clean_title(content[-1])
     if title:
         key = title.casefold()
+        same = lambda line: line.casefold() == key or clean_title(line).casefold() == key  # noqa: E731
         # A copy of the title at the top or the bottom is furniture; keep mentions inside the body.
-        while lines and (not lines[0] or lines[0].casefold() == key):
+        while lines and (not lines[0] or same(lines[0])):
             lines = lines[1:]
-        while lines and (not lines[-1] or lines[-1].casefold() == key):
+        while lines and (not lines[-1] or same(lines[-1])):
             lines = lines[:-1]
     return title, lines
+
+
+def clean_title(title: str) -> str:
+    """A title without Markdown marks: `**Tejo Azul**` -> `Tejo Azul`."""
+    t = " ".join(title.split())
+    t = re.sub(r"^#{1,6}\s+", "", t)
+    t = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", t)  # links and images keep their text
+    t = re.sub(r"(\*\*|__)(.+?)\1", r"\2", t)
+    t = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", t)
+    t = re.sub(r"`([^`]+)`", r"\1", t)
+    t = t.strip("*_` ")
+    return " ".join(t.split())
 
 
 def _looks_like_title(line: str) -> bool:
@@ -173,9 +261,23 @@ def _join_paragraphs(lines: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", text)
 
 
-def _first_sentence(body: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", body.strip(), maxsplit=1)[0].split("\n")[0]
-    return first if len(first) <= 100 else first[:97].rsplit(" ", 1)[0] + "…"
+_DANGLING = set("which who whom whose that is are was were be of the a an and or but to in on at for with by from as "
+                "its their his her qui que dont est sont le la les des du de un une et ou à au aux en pour par avec".split())
+
+
+def headline(body: str) -> str:
+    """A title for an article that has none: its first sentence (see the module doc)."""
+    first = re.split(r"(?<=[.!?])\s", body.strip(), maxsplit=1)[0].split("\n")[0].strip()
+    first = clean_title(first)
+    if len(first) <= TITLE_CHARS:
+        return first[:-1] if first.endswith(".") and not first.endswith("..") else first
+    clause = re.match(r"(.{30,}?)(?:[,;:]\s|\s[–—-]\s)", first)
+    if clause and len(clause.group(1)) <= TITLE_CHARS:
+        return clause.group(1).strip()
+    cut = first[: TITLE_CHARS - 1].rsplit(" ", 1)[0].split()
+    while len(cut) > 3 and cut[-1].casefold().strip(",;:") in _DANGLING:
+        cut.pop()
+    return " ".join(cut).rstrip(",;:") + "…"
 
 
 def html_to_text(html: str) -> tuple[str, str]:

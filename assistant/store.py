@@ -36,8 +36,9 @@ class VectorStore(Protocol):
     def delete(self, chunk_ids: Sequence[str]) -> None: ...
     def delete_doc(self, doc_id: str) -> None: ...
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        """The `k` nearest chunks with cosine similarity, best first."""
+    def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+        """The `k` nearest chunks with cosine similarity, best first (only
+        chunks of the articles `doc_ids`, when given)."""
         ...
 
     def get(self, chunk_ids: Sequence[str]) -> list[Chunk]: ...
@@ -139,14 +140,15 @@ class ChromaStore:
     def delete_doc(self, doc_id: str) -> None:
         self._call("delete a document", lambda: self._collection.delete(where={"doc_id": doc_id}))
 
-    def query(self, vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
-        if k < 1:
+    def query(self, vector: np.ndarray, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[Chunk, float]]:
+        if k < 1 or doc_ids is not None and not doc_ids:
             return []
+        where = None if doc_ids is None else {"doc_id": {"$in": list(doc_ids)}}
         # No count() first: Chroma returns fewer results when it holds fewer, and
         # on a server every call is a round trip.
         res = self._call("search", lambda: self._collection.query(
             query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=k,
-            include=["documents", "metadatas", "distances"],
+            include=["documents", "metadatas", "distances"], where=where,
         ))
         return [
             (_chunk(cid, doc, meta), 1.0 - float(dist))
