@@ -174,7 +174,9 @@ def _citation(number: int, e: Evidence) -> Citation:
     context, context_start = e.passage.text, e.passage.start
     if e.start < context_start:  # the quote reaches back into the previous chunk
         context, context_start = e.text, e.start
+    p = e.passage
     return Citation(
         number=number, doc_id=e.doc_id, title=e.title, source=e.source, quote=e.text,
         start=e.start, end=e.end, context=context, context_start=context_start,
+        url=p.url, published=p.published, author=p.author, page=p.page_at(e.start),
     )
