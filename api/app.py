@@ -28,7 +28,7 @@ from sse_starlette import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from assistant import Answer, Assistant, IngestError
-from assistant.loading import SUFFIXES
+from assistant.loading import KINDS, SUFFIXES
 
 from . import openai_format as oa
 from .config import ApiSettings
@@ -105,11 +105,11 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
         queue.acquire_or_429()
         if not req.stream:
             try:
-                answer = await run_in_threadpool(a.ask, question, history)
+                answer = await run_in_threadpool(lambda: a.ask(question, history, where=req.where))
             finally:
                 queue.release()
             return oa.completion(answer, settings.model_id)
-        items = relay(a, question, history, queue)
+        items = relay(a, question, history, queue, where=req.where)
         first = await items.get()  # errors before the first piece (bad question, empty library) keep their status
         if first[0] == "error":
             raise first[1]
@@ -128,7 +128,7 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
         for f in file:
             name = Path((f.filename or "").replace("\\", "/")).name
             if not name or name.startswith(".") or Path(name).suffix.lower() not in SUFFIXES:
-                raise ApiError(400, f"Cannot ingest {f.filename!r:.80}: upload .txt, .md or .html files "
+                raise ApiError(400, f"Cannot ingest {f.filename!r:.80}: upload {KINDS} files "
                                     "(multipart form field 'file').", code="unsupported_file")
             names.append(name)
         queue.acquire_or_429()
@@ -166,12 +166,13 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
         a = loader.get()
         queue.acquire_or_429()
         try:
-            passages = await run_in_threadpool(a.search, req.query, k)
+            passages = await run_in_threadpool(lambda: a.search(req.query, k, where=req.where))
         finally:
             queue.release()
         return {"object": "list", "data": [
             {"doc_id": p.doc_id, "title": p.title, "source": p.source, "language": p.language, "text": p.text,
-             "start": p.start, "end": p.end, "score": round(p.score, 4), "similarity": round(p.similarity, 4)}
+             "start": p.start, "end": p.end, "score": round(p.score, 4), "similarity": round(p.similarity, 4),
+             "url": p.url or None, "date": p.published or None, "author": p.author or None, "page": p.page}
             for p in passages]}
 
     @app.post("/v1/embeddings", dependencies=v1)
@@ -204,7 +205,8 @@ def create_app(assistant: Assistant | Callable[[], Assistant], settings: ApiSett
 
 def _document(d) -> dict[str, Any]:
     return {"id": d.doc_id, "object": "document", "title": d.title, "source": d.source,
-            "language": d.language, "chunks": d.n_chunks}
+            "language": d.language, "chunks": d.n_chunks, "url": d.url or None, "date": d.published or None,
+            "author": d.author or None}
 
 
 def _lifespan(loader: Loader):

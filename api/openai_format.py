@@ -54,12 +54,15 @@ class ChatRequest(BaseModel):
     model: str | None = None
     messages: list[Message]
     stream: bool = False
+    where: dict[str, Any] | None = None
+    """Our extension: only these articles, e.g. {"doc_ids": [...], "since": "2024-01-01", "until": ""}."""
 
 
 class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     query: Text
     k: int | None = None
+    where: dict[str, Any] | None = None
 
 
 class EmbeddingRequest(BaseModel):
@@ -108,7 +111,8 @@ def sources_block(answer: Answer) -> str:
 def citations(answer: Answer) -> list[dict[str, Any]]:
     return [
         {"number": c.number, "doc_id": c.doc_id, "title": c.title, "source": c.source, "quote": c.quote,
-         "start": c.start, "end": c.end, "url": None, "date": None}
+         "start": c.start, "end": c.end, "url": c.url or None, "date": c.published or None,
+         "author": c.author or None, "page": c.page}
         for c in answer.citations
     ]
 

@@ -88,7 +88,8 @@ class Loader:
                        "loading", {"Retry-After": "2"})
 
 
-def relay(a: Assistant, question: str, history: list[dict], queue: AnswerQueue) -> "asyncio.Queue[tuple]":
+def relay(a: Assistant, question: str, history: list[dict], queue: AnswerQueue,
+          where: dict | None = None) -> "asyncio.Queue[tuple]":
     """Run a.stream() to completion in its own thread and relay its items.
 
     The worker finishes even if the client goes away, so the model's lock is
@@ -101,7 +102,7 @@ def relay(a: Assistant, question: str, history: list[dict], queue: AnswerQueue) 
 
     def work() -> None:
         try:
-            for item in a.stream(question, history):
+            for item in a.stream(question, history, where=where):
                 put(("item", item))
         except Exception as exc:
             put(("error", exc))

@@ -33,7 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="a TOML settings file (or ASSISTANT_CONFIG)")
     sub = p.add_subparsers(metavar="COMMAND")
 
-    c = sub.add_parser("ingest", help="add or update articles (.txt, .md, .html files or folders)")
+    c = sub.add_parser("ingest", help="add or update articles (.txt, .md, .html, .pdf, .docx files or folders)")
     c.add_argument("paths", nargs="+")
     c.add_argument("--json", action="store_true", help="machine-readable report")
     c.set_defaults(func=_ingest)
@@ -55,11 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("query")
     c.add_argument("-k", type=int, default=None, help="how many passages (default: top_k)")
     c.add_argument("--json", action="store_true")
+    _filter_options(c)
     c.set_defaults(func=_search)
 
     c = sub.add_parser("ask", help="answer a question from the articles, with sources")
     c.add_argument("question")
     c.add_argument("--json", action="store_true")
+    _filter_options(c)
     c.set_defaults(func=_ask)
 
     c = sub.add_parser("chat", help="a conversation in the terminal, with follow-up questions")
@@ -172,6 +174,17 @@ def _check(args) -> int:
     return 0 if report.ok or report.repaired else 1
 
 
+def _filter_options(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--doc", action="append", default=[], metavar="ID",
+                   help="only this article (repeat for several; ids from `assistant documents`)")
+    c.add_argument("--since", default="", metavar="YYYY-MM-DD", help="only articles published on or after this date")
+    c.add_argument("--until", default="", metavar="YYYY-MM-DD", help="only articles published on or before this date")
+
+
+def _where(args) -> dict:
+    return {"doc_ids": args.doc, "since": args.since, "until": args.until}
+
+
 def _documents(args) -> int:
     docs = _assistant(args).documents()
     if args.json:
@@ -179,7 +192,10 @@ def _documents(args) -> int:
     elif not docs:
         print("No articles yet. Add some with `assistant ingest PATH...`.")
     for d in docs if not args.json else []:
-        print(f"{d.doc_id}  {d.language}  {d.n_chunks:>3} chunks  {d.source}  {d.title}")
+        print(f"{d.doc_id}  {d.language}  {d.n_chunks:>3} chunks  {d.published or '----------'}  {d.source}  {d.title}")
+        about = "  ".join(x for x in (f"by {d.author}" if d.author else "", d.url) if x)
+        if about:
+            print(f"{'':>16}  {about}")
     return 0
 
 
@@ -190,12 +206,16 @@ def _remove(args) -> int:
 
 
 def _search(args) -> int:
-    passages = _assistant(args).search(args.query, args.k)
+    passages = _assistant(args).search(args.query, args.k, where=_where(args))
     if args.json:
         print(json.dumps([p.__dict__ for p in passages], ensure_ascii=False, indent=2))
         return 0
+    if not passages:
+        print("No passage found (with --doc/--since/--until, no article may match them).")
     for i, p in enumerate(passages, start=1):
-        print(f"{i}. [{p.score:.3f}] {p.title} ({p.source}, chars {p.start}-{p.end})")
+        where = ", ".join(x for x in (p.source, p.published, f"page {p.page}" if p.page else "",
+                                      f"chars {p.start}-{p.end}") if x)
+        print(f"{i}. [{p.score:.3f}] {p.title} ({where})")
         print("   " + " ".join(p.text.split())[:300])
     return 0
 
@@ -204,7 +224,9 @@ def _print_answer(answer) -> None:
     print(answer.text)
     if answer.citations:
         print("\nSources:")
-        print(answer.sources_text())
+        for c in answer.citations:
+            about = ", ".join(x for x in (c.source, c.published, f"page {c.page}" if c.page else "", c.url) if x)
+            print(f"[{c.number}] {c.title} ({about})\n    “{c.quote}”")
     if answer.dropped:
         print(f"\n({len(answer.dropped)} unsupported sentence(s) removed by verification.)")
 
@@ -212,10 +234,10 @@ def _print_answer(answer) -> None:
 def _ask(args) -> int:
     assistant = _assistant(args)
     if args.json:
-        print(json.dumps(assistant.ask(args.question).to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(assistant.ask(args.question, where=_where(args)).to_dict(), ensure_ascii=False, indent=2))
         return 0
     answer = None
-    for item in assistant.stream(args.question):
+    for item in assistant.stream(args.question, where=_where(args)):
         if isinstance(item, str):
             continue  # the draft is not shown: only the verified answer is printed
         answer = item

@@ -4,6 +4,8 @@ Limits respected (https://api.slack.com/reference/block-kit):
   a section's text <= 3,000 chars, a context block <= 10 elements,
   a message <= 50 blocks. Text is mrkdwn with &, < and > escaped, so nothing
   from an article or a question can become a mention, a link or a broadcast.
+  The one link is the source's own: its http(s) URL from the article's metadata,
+  checked again here, on the source title.
 """
 
 from __future__ import annotations
@@ -79,11 +81,22 @@ def _context(texts: list[str]) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in texts]}
 
 
+_SAFE_URL = re.compile(r"https?://[^\s<>|\"'`]+")
+
+
 def source_line(citation) -> str:
+    """`*[n]* Title — _file_, date, p. N: “quote”`, the title linked to the article's URL when known."""
     title = escape(shorten(citation.title or citation.source or citation.doc_id, TITLE_CHARS))
-    source = escape(shorten(citation.source or citation.doc_id, TITLE_CHARS))
+    url = getattr(citation, "url", "") or ""
+    if _SAFE_URL.fullmatch(url) and len(url) <= 2000:
+        title = f"<{escape(url)}|{title.replace('|', '¦')}>"
+    where = [f"_{escape(shorten(citation.source or citation.doc_id, TITLE_CHARS))}_"]
+    if getattr(citation, "published", ""):
+        where.append(escape(citation.published))
+    if getattr(citation, "page", None):
+        where.append(f"p. {citation.page}")
     quote = escape(shorten(citation.quote, QUOTE_CHARS))
-    return f"*[{citation.number}]* {title} — _{source}_: “{quote}”"
+    return f"*[{citation.number}]* {title} — {', '.join(where)}: “{quote}”"
 
 
 def render_answer(answer: Answer, header: str | None = None) -> Message:
