@@ -68,6 +68,7 @@ def test_bad_files_are_skipped_with_a_reason_and_others_still_ingested(fresh, tm
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02garbage" * 50)
     (tmp_path / "empty.md").write_text("   \n\n")
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (tmp_path / "notes.docx").write_bytes(b"plain text saved with the wrong extension")
     (tmp_path / "latin1.txt").write_bytes(
         "Le café de Zürich a ouvert une succursale à Montréal, selon le journal local. "
         "Les clients apprécient déjà les croissants et le thé glacé.".encode("cp1252")
@@ -84,6 +85,7 @@ def test_bad_files_are_skipped_with_a_reason_and_others_still_ingested(fresh, tm
     assert by_name["empty.md"].status == "skipped" and "no article text" in by_name["empty.md"].reason
     assert by_name["missing.txt"].status == "skipped" and "no such file" in by_name["missing.txt"].reason
     assert "photo.jpg" not in by_name  # folders only yield article files
+    assert by_name["notes.docx"].status == "skipped" and "cannot read the DOCX" in by_name["notes.docx"].reason
     assert by_name["latin1.txt"].status == "added"
     assert by_name["page.html"].status == "added" and by_name["page.html"].title == "Quokkas reach Antarctica"
     hit = fresh.search("quokkas Antarctic peninsula", k=1)[0]
