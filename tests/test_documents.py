@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import shutil
 import sqlite3
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -343,3 +344,36 @@ def test_slack_and_api_show_date_link_and_page():
     answer = Answer(question="q", text="It cost 14 million [1].", refused=False, citations=[c])
     got = citations(answer)[0]
     assert (got["url"], got["date"], got["author"], got["page"]) == (c.url, "2022-11-20", "Ines Duarte", 2)
+
+
+def test_http_api_takes_where_and_returns_metadata(lib):
+    import httpx
+
+    from api import ApiServer, ApiSettings, create_app
+
+    a, _ = lib
+    berth = doc(a, "berth.html").doc_id
+    settings = ApiSettings(port=0)
+    srv = ApiServer(create_app(a, settings), settings).start()
+    try:
+        with httpx.Client(base_url=srv.url, timeout=120) as http:
+            for _ in range(600):
+                if http.get("/readyz").status_code == 200:
+                    break
+                threading.Event().wait(0.1)
+            found = http.post("/v1/search", json={"query": "container crane cost", "k": 3,
+                                                  "where": {"doc_ids": [berth]}}).json()["data"]
+            assert found and {p["doc_id"] for p in found} == {berth}
+            assert (found[0]["url"], found[0]["date"], found[0]["author"]) == (BERTH_URL, "2024-03-05", "Ana Lima")
+            chat = {"model": "news-assistant", "messages": [{"role": "user", "content": "How much did the crane cost?"}]}
+            r = http.post("/v1/chat/completions", json={**chat, "where": {"since": "2031-01-01"}})
+            assert r.status_code == 200 and r.json()["refused"]
+            assert r.json()["choices"][0]["message"]["content"] == NO_MATCH["en"]
+            r = http.post("/v1/chat/completions", json={**chat, "where": {"since": "last week"}})
+            assert r.status_code == 400 and "ISO date" in r.json()["error"]["message"]
+            r = http.post("/v1/chat/completions", json={**chat, "stream": True, "where": {"until": "31/12/2024"}})
+            assert r.status_code == 400
+            docs = {d["source"]: d for d in http.get("/v1/documents").json()["data"]}
+            assert docs["berth.html"]["date"] == "2024-03-05" and docs["tejo.txt"]["date"] is None
+    finally:
+        srv.stop()
