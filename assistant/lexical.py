@@ -172,23 +172,25 @@ class LexicalIndex:
         """Ids of the present articles among `doc_ids` (all when empty) published
         from `since` to `until` (ISO dates, inclusive; an article with no known
         date never matches a date bound)."""
-        sql = "SELECT DISTINCT chunk.doc_id FROM chunk"
-        cond: list[str] = []
+        only = "doc_id IN (SELECT value FROM json_each(?))"
+        if not (since or until):  # the chunk index answers this alone
+            if not doc_ids:
+                return sorted(r[0] for r in self._conn().execute("SELECT DISTINCT doc_id FROM chunk"))
+            rows = self._conn().execute(f"SELECT DISTINCT doc_id FROM chunk WHERE {only}", (json.dumps(list(doc_ids)),))
+            return sorted(r[0] for r in rows)
+        # Dates live in the document table: start there, not from every chunk.
+        cond = ["published != ''", "EXISTS (SELECT 1 FROM chunk WHERE chunk.doc_id = document.doc_id)"]
         args: list[str] = []
-        if since or until:
-            sql += " JOIN document ON document.doc_id = chunk.doc_id"
-            cond.append("document.published != ''")
-            if since:
-                cond.append("document.published >= ?")
-                args.append(since)
-            if until:
-                cond.append("document.published <= ?")
-                args.append(until)
+        if since:
+            cond.append("published >= ?")
+            args.append(since)
+        if until:
+            cond.append("published <= ?")
+            args.append(until)
         if doc_ids:
-            cond.append("chunk.doc_id IN (SELECT value FROM json_each(?))")
+            cond.append(only)
             args.append(json.dumps(list(doc_ids)))
-        if cond:
-            sql += " WHERE " + " AND ".join(cond)
+        sql = "SELECT doc_id FROM document WHERE " + " AND ".join(cond)
         return sorted(r[0] for r in self._conn().execute(sql, args))
 
     def doc_chunk_ids(self, doc_id: str) -> list[str]:
