@@ -56,7 +56,7 @@ class Assembler:
         if not v.supported:
             return "; ".join(v.reasons) or "no evidence supports it"
         support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
-        if support.score < best.score - self.policy.on_topic_margin:
+        if support.rank < best.rank - self.policy.on_topic_margin:
             return "it rests on evidence that hardly bears on the question"
         if not fits_kind(self.question.kind, v.sentence, self._question_names, self.policy):
             return f"it does not give the {self.question.kind} asked for"
@@ -75,10 +75,16 @@ class Assembler:
         needed, and a note when the articles disagree."""
         out: list[str] = []
         best = self.evidence[0]
+        note = CONFLICT_NOTE.get(self.question.language, CONFLICT_NOTE["en"])
         if not self.kept:
             self.mode = "extractive"
-            for i, e in self._extractive():
-                out.append(self._add(_with_marker(e.text, self._number(i))))
+            chosen = self._extractive()
+            first = chosen[0][1]
+            for i, e in chosen:
+                text = _with_marker(e.text, self._number(i))
+                if not self.conflict and e is not first and _disagree(first, e, self.doc_terms, self.question, self.policy):
+                    text, self.conflict = f"{note} {text}", True  # the list holds two versions of one fact
+                out.append(self._add(text))
         else:
             said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
             asked = set(self.question.all_terms)
@@ -87,9 +93,9 @@ class Assembler:
                 # The model's sentences leave out names or figures of the best
                 # evidence ("Tensor processors" without "Google"): quote it too.
                 out.append(self._add(_with_marker(best.text, self._number(1))))
-        rival = _conflicting(self.evidence, set(self.numbers), self.doc_terms, self.question, self.policy)
+        rival = None if self.conflict else _conflicting(
+            self.evidence, set(self.numbers), self.doc_terms, self.question, self.policy)
         if rival:
-            note = CONFLICT_NOTE.get(self.question.language, CONFLICT_NOTE["en"])
             out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
             self.conflict = True
         return out
@@ -104,7 +110,7 @@ class Assembler:
                 if len(chosen) >= self.policy.list_evidence:
                     break
                 new = set(names(e.text, self.policy)) - said - self._question_names
-                if new and e.score >= self.evidence[0].score - self.policy.on_topic_margin:
+                if new and e.rank >= self.evidence[0].rank - self.policy.on_topic_margin:
                     chosen.append((i, e))
                     said |= set(terms(e.text))
         return chosen
@@ -148,26 +154,44 @@ def _specifics(text: str, numbers_only: bool, policy: AnswerPolicy) -> set[str]:
 def _conflicting(
     evidence: list[Evidence], used: set[int], doc_terms: Callable[[str], set[str]], question: Question, policy: AnswerPolicy,
 ) -> int | None:
-    """An evidence unit from another article that answers as strongly but
-    disagrees: each names a figure or name (only figures when the question
-    asks for one) that the other's whole article never mentions. Only for
-    questions whose answer is one figure or one thing of a named category."""
-    if not (question.wants_figure or question.kind == "choice" and question.category) or not used:
-        return None  # "What is X's role?" has many true answers; "Which chip?" has one
-    numbers_only = question.wants_figure
+    """The number of an unused evidence unit that disagrees with the answer's
+    best one (see `_disagree`), or None."""
+    if not used:
+        return None
     best = evidence[min(used) - 1]
-    mine = _specifics(best.text, numbers_only, policy)
     for n, e in enumerate(evidence, start=1):
-        if n in used or e.doc_id == best.doc_id or e.passage.language != best.passage.language:
-            continue  # names read differently across languages; compare like with like
-        if e.score < best.score - policy.conflict_margin or not e.answers:
-            continue
-        theirs = _specifics(e.text, numbers_only, policy)
-        if not (mine & theirs):
-            continue  # nothing in common: two different facts, not two versions of one
-        if (mine - doc_terms(e.doc_id)) and (theirs - doc_terms(best.doc_id)):
+        if n not in used and _disagree(best, e, doc_terms, question, policy):
             return n
     return None
+
+
+def _disagree(best: Evidence, e: Evidence, doc_terms: Callable[[str], set[str]], question: Question,
+              policy: AnswerPolicy) -> bool:
+    """`e`, from another article, answers as strongly as `best` but disagrees:
+    each names a figure or name (only figures when the question asks for one)
+    that the other's whole article never mentions. Only for questions whose
+    answer is one figure or one thing of a named category."""
+    if not (question.wants_figure or question.kind == "choice" and question.category):
+        return False  # "What is X's role?" has many true answers; "Which chip?" has one
+    if e.doc_id == best.doc_id or e.passage.language != best.passage.language or not e.answers:
+        return False  # names read differently across languages; compare like with like
+    # A unit that holds the question's figure and all its names is about the
+    # same fact however it words the rest ("40% increase in efficiency" for
+    # "40% efficiency gain"); otherwise it must rank nearly as well.
+    figures = number_values(question.text, policy)
+    pinned = figures and figures <= number_values(e.text, policy) and _holds_names(e.text, question)
+    if not pinned and e.rank < best.rank - policy.conflict_margin:
+        return False
+    numbers_only = question.wants_figure
+    mine, theirs = _specifics(best.text, numbers_only, policy), _specifics(e.text, numbers_only, policy)
+    if not (mine & theirs):
+        return False  # nothing in common: two different facts, not two versions of one
+    return bool(mine - doc_terms(e.doc_id)) and bool(theirs - doc_terms(best.doc_id))
+
+
+def _holds_names(text: str, question: Question) -> bool:
+    pool = set(terms(text))
+    return all(term_in(t, pool) for e in question.entities for t in terms(e))
 
 
 def _citation(number: int, e: Evidence) -> Citation:

@@ -18,13 +18,14 @@ asked kind:
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, number_values
+from .figures import fits_kind, has_date, is_specific, number_values
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -54,6 +55,12 @@ class Evidence:
     """Holds the question's focus and an answer of the asked kind."""
     why_not: str = ""
     """When it does not answer, the first reason."""
+    specific: bool = False
+    """States the asked kind fully, not only a hint of it (see
+    AnswerPolicy.specific_answer_bonus)."""
+    rank: float = 0.0
+    """`score` with the bonuses for the reader's language and a specific
+    answer: what evidence is ordered and compared by."""
 
 
 def select_evidence(
@@ -67,7 +74,7 @@ def select_evidence(
     doc_terms: Callable[[str], set[str]] | None = None,
 ) -> list[Evidence]:
     """Every unit of `passages`, those that answer first, best first."""
-    units = _units(passages, preceding, policy)
+    units = _units(passages, preceding, policy, question)
     if not units:
         return []
     qvec = embedder.embed([question.query])[0] if question_vector is None else question_vector
@@ -76,6 +83,7 @@ def select_evidence(
     carried = [t for n in question.carried for t in terms(n) if t not in asked]
     weights = {t: idf(t) for t in asked + carried}
     known = _Known(question, policy)
+    meaning = _Meaning(embedder, policy)
     articles: dict[str, set[str]] = {}  # one read of each article's terms, however many of its sentences
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
@@ -90,11 +98,15 @@ def select_evidence(
         if doc_terms and passage.doc_id not in articles:
             articles[passage.doc_id] = doc_terms(passage.doc_id)
         article = articles.get(passage.doc_id, window)
-        why = _why_not(question, known, text, window, article, dense, weights, same, policy)
+        why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning)
+        specific = is_specific(question.kind, text, question.is_list, known.names, policy)
+        # A quote in the reader's language, or one that states the answer
+        # fully, wins when it answers about as well.
+        rank = score + policy.same_language_bonus * same + policy.specific_answer_bonus * specific
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
-                            round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why))
-    # A quote in the reader's language wins when it answers about as well.
-    out.sort(key=lambda e: (-e.answers, -(e.score + policy.same_language_bonus * e.same_language)))
+                            round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why, specific,
+                            round(rank, 4)))
+    out.sort(key=lambda e: (-e.answers, -e.rank))
     return out
 
 
@@ -116,7 +128,7 @@ class _Known:
 
 def _why_not(
     q: Question, known: _Known, text: str, window: set[str], article: set[str], dense: float,
-    weights: dict[str, float], same_language: bool, policy: AnswerPolicy,
+    weights: dict[str, float], same_language: bool, policy: AnswerPolicy, meaning: "_Meaning",
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
     in_window = [e for e in q.entities if all(term_in(t, window) for t in terms(e))]
@@ -127,7 +139,7 @@ def _why_not(
         return "it mentions none of the question's names"
     if q.carried and not any(all(term_in(t, window) for t in terms(n)) for n in q.carried):
         return "it is not about what the question's pronoun refers to"
-    if q.topic and not _topic_held(q, window, dense, weights, same_language, policy):
+    if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"
     if q.attribute and q.kind in ("money", "percent"):
         if not any(term_in(a, window) for a in q.attribute):
@@ -144,16 +156,55 @@ def _why_not(
 
 def _topic_held(
     q: Question, window: set[str], dense: float, weights: dict[str, float], same_language: bool, policy: AnswerPolicy,
+    meaning: "_Meaning",
 ) -> bool:
     """Enough of the question's topic terms are in the unit; across languages,
-    or when the wording is paraphrased, close meaning stands in for the words."""
-    total = sum(weights.get(t, 1.0) for t in q.topic) or 1.0
-    found = sum(weights.get(t, 1.0) for t in q.topic if term_in(t, window))
+    or when the wording is paraphrased, close meaning stands in for the words:
+    the whole unit's, or one of its words' for a term."""
+    # The category asked about ("which services") is part of the topic: a
+    # unit that names the category is on it however the verb is worded.
+    topic = list(q.topic) + ([q.category] if q.category else [])
+    total = sum(weights.get(t, 1.0) for t in topic) or 1.0
+    found = sum(weights.get(t, 1.0) for t in topic if term_in(t, window))
     if found / total >= policy.min_topic_coverage:
         return True
     if not same_language and dense >= policy.cross_language_dense:
         return True
-    return dense >= policy.paraphrase_dense
+    if dense >= policy.paraphrase_dense:
+        return True
+    # Only the unit's own words can paraphrase a term: "margin" is not held
+    # by "profit" when the question asks for the "profit margin".
+    own = {w for w in window if not term_in(w, set(q.all_terms))}
+    found += sum(weights.get(t, 1.0) for t in topic if not term_in(t, window) and meaning.held(t, own))
+    return found / total >= policy.min_topic_coverage
+
+
+class _Meaning:
+    """Word-to-word closeness in meaning, by the embedder, with word vectors
+    cached for the embedder's lifetime."""
+
+    _vectors: "weakref.WeakKeyDictionary[Embedder, dict[str, np.ndarray]]" = weakref.WeakKeyDictionary()
+
+    def __init__(self, embedder: Embedder, policy: AnswerPolicy) -> None:
+        self.embedder = embedder
+        self.threshold = policy.term_meaning_similarity
+        try:
+            self.cache = self._vectors.setdefault(embedder, {})
+        except TypeError:  # an embedder that cannot be weakly referenced
+            self.cache = {}
+
+    def held(self, term: str, window: set[str]) -> bool:
+        candidates = [w for w in window if len(w) > 2 and not w.isdigit()]
+        if not candidates:
+            return False
+        missing = [w for w in dict.fromkeys([term, *candidates]) if w not in self.cache]
+        if missing:
+            if len(self.cache) > 50_000:
+                self.cache.clear()
+            for w, v in zip(missing, self.embedder.embed(missing)):
+                self.cache[w] = v
+        t = self.cache[term]
+        return max(float(t @ self.cache[w]) for w in candidates) >= self.threshold
 
 
 def _coverage(asked: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:
@@ -178,16 +229,22 @@ def _leans_back(text: str, policy: AnswerPolicy) -> bool:
     return any(w in policy.personal_pronouns for w in ws[:9])
 
 
-def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerPolicy) -> list[tuple[int, int, str, Passage]]:
+def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerPolicy,
+           question: Question) -> list[tuple[int, int, str, Passage]]:
     """(start, end, text, passage) per evidence unit, in article coordinates, de-duplicated."""
     seen: set[tuple[str, int, int]] = set()
     units = []
     for p in passages:
         spans = sentence_spans(p.text)
+        lead = _lead(p, spans, policy)
         for i, (a, b) in enumerate(spans):
             start, text = p.start + a, p.text[a:b]
             leans = _leans_back(text, policy)
-            if leans and i > 0 and "\n\n" not in p.text[spans[i - 1][1]:a]:
+            if i in lead and question.kind in ("date", "place") and not is_specific(
+                    question.kind, text, False, frozenset(), policy):
+                # "on Wednesday" in the lead is the dateline's day: quote them together
+                start, text = p.start + spans[0][0], p.text[spans[0][0]:b]
+            elif leans and i > 0 and "\n\n" not in p.text[spans[i - 1][1]:a]:
                 start, text = p.start + spans[i - 1][0], p.text[spans[i - 1][0]:b]
             elif leans and i == 0 and preceding:
                 before = preceding(p)  # the referent sits at the end of the previous chunk
@@ -201,6 +258,23 @@ def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerP
             seen.add(key)
             units.append((start, p.start + b, text, p))
     return units
+
+
+def _lead(p: Passage, spans: list[tuple[int, int]], policy: AnswerPolicy) -> set[int]:
+    """Indexes of the sentences of an article's lead paragraph when the
+    passage opens the article with a dateline (see AnswerPolicy.dateline_max_words)."""
+    if p.start != 0 or len(spans) < 2:
+        return set()
+    first = p.text[spans[0][0]:spans[0][1]]
+    if "\n" not in p.text[spans[0][1]:spans[1][0] + 1] or len(words(first)) > policy.dateline_max_words \
+            or not has_date(first, policy):
+        return set()
+    lead = {1}
+    for i in range(2, len(spans)):
+        if "\n" in p.text[spans[i - 1][1]:spans[i][0]]:
+            break
+        lead.add(i)
+    return lead
 
 
 def idf_from(index_idf: dict[str, float]) -> Callable[[str], float]:

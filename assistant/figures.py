@@ -134,21 +134,33 @@ def has_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     return False
 
 
-def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: bool = False,
+                 relative: bool = False) -> bool:
+    """A span of time: "ten years", "36 mois", "a decade", "several years".
+    `counted`: only with a figure. `relative`: only as a point in time
+    ("after 24 months", "three years ago"; see AnswerPolicy.relative_markers)."""
     toks = tokens(text)
     nums = {q.index for q in quantities(text, policy)}
     for i, t in enumerate(toks):
         if t.folded in policy.time_units or t.folded.rstrip("s") in policy.time_units:
-            if any(i - k in nums for k in (1, 2, 3)):
-                return True
-            if t.folded.startswith(("decade", "décennie", "decennie")):
+            numbered = next((i - k for k in (1, 2, 3) if i - k in nums), None)
+            if numbered is None and t.folded.startswith(("decade", "décennie", "decennie")):
+                numbered = i
+            if numbered is None and (counted or not (i and toks[i - 1].folded in policy.vague_amounts)):
+                continue
+            first = numbered if numbered is not None else i - 1
+            if not relative or any(x.folded in policy.relative_markers
+                                   for x in toks[max(0, first - 2):first] + toks[i + 1:i + 3]):
                 return True
     return False
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """A number that counts things: not a year, a percentage or a sum of money."""
-    return any(q.unit == "" and not _YEAR.fullmatch(q.value) for q in quantities(text, policy))
+    """A number that counts things: not a year, a percentage or a sum of money.
+    A year is written bare: "2,021 lynxes" counts."""
+    toks = tokens(text)
+    return any(q.unit == "" and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
+               for q in quantities(text, policy))
 
 
 def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
@@ -166,14 +178,42 @@ def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     return out
 
 
+def has_full_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A date that stands on its own: a month or a year, not only a weekday."""
+    return any(t.folded in policy.months or _YEAR.fullmatch(t.text) for t in tokens(text))
+
+
+def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = frozenset(),
+                policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """Whether `text` states an answer of `kind` fully rather than hinting at it
+    (see AnswerPolicy.specific_answer_bonus)."""
+    toks = tokens(text)
+    if kind == "date":
+        return has_full_date(text, policy) or has_duration(text, policy, counted=True, relative=True)
+    if kind == "duration":
+        return has_duration(text, policy, counted=True)
+    if kind == "place":
+        for i, t in enumerate(toks):
+            if t.text[0].isupper() and t.folded not in question_names and t.folded not in STOPWORDS:
+                before = [x.folded for x in toks[max(0, i - 2):i]]
+                if any(b in policy.locatives for b in before):
+                    return True
+                if i == 0 and text[t.start + len(t.text):].lstrip().startswith(","):
+                    return True  # a dateline: "Strasbourg, March 13"
+        return False
+    if is_list:
+        return any(t.folded in policy.enumerators for t in toks)
+    return False
+
+
 def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """Whether `text` holds an answer of `kind` (see question.KINDS)."""
     if kind == "percent":
         return has_percent(text, policy)
     if kind == "money":
         return has_money(text, policy)
-    if kind == "date":
-        return has_date(text, policy)
+    if kind == "date":  # "when": a date, or a time relative to another ("after 24 months")
+        return has_date(text, policy) or has_duration(text, policy, relative=True)
     if kind == "duration":
         return has_duration(text, policy)
     if kind == "count":

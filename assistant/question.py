@@ -74,7 +74,11 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     entities = _entities(text, tokens, policy)
     entity_stems = {t for e in entities for t in terms(e)}
     category = _category(folded, entity_stems, policy)
-    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs
+    # The word after "how" ("how long", "how much") belongs to the question
+    # phrase that sets the kind, not to what the question is about.
+    phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
+    phrase |= {"temps"} if re.search(r"\bcombien de temps\b|\bpendant combien\b|\bdepuis combien\b", " ".join(folded)) else set()
+    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     topic = tuple(
         t for t in dict.fromkeys(terms(text))

@@ -113,13 +113,14 @@ def test_prompt_injection_inside_an_article_is_not_followed(fresh, tmp_path):
     assert poem.refused
 
 
-def test_a_disputed_figure_is_answered_from_its_sources(assistant):
-    # The articles name different chips for the 40% gain. The conflict note for
-    # this case regressed with the stage rebuild (see issue 8's note); what is
-    # checked here is that the answer stays grounded and names a chip.
+def test_articles_that_disagree_are_both_quoted_with_a_note(assistant):
+    # One article gives the 40% gain to Trainium and Graviton, two others to
+    # Graviton and Inferentia, in other words ("40% increase in efficiency").
     answer = assistant.ask("Which chips gave Apple a 40% efficiency gain?")
     assert_grounded(answer)
-    assert "Graviton" in answer.text or "Trainium" in answer.text
+    assert answer.conflict and "The articles differ on this:" in answer.text
+    assert "Trainium" in answer.text and "Inferentia" in answer.text
+    assert len({c.doc_id for c in answer.citations}) >= 2
 
 
 def test_bad_questions_get_clear_errors(assistant, tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from assistant.assemble import Assembler
 from assistant.decide import decide
 from assistant.evidence import select_evidence
-from assistant.figures import fits_kind, quantities
+from assistant.figures import fits_kind, is_specific, quantities
 from assistant.policy import AnswerPolicy
 from assistant.question import parse_question
 from assistant.retrieval import Passage
@@ -67,6 +67,14 @@ def test_follow_ups_carry_the_conversation_only_when_they_lean_on_it():
 
 
 # -- figures ---------------------------------------------------------------------
+def test_a_full_date_or_a_located_place_is_a_specific_answer():
+    assert is_specific("date", "on 13 March 2024", False) and not is_specific("date", "on Wednesday", False)
+    assert is_specific("place", "The vote took place in Strasbourg.", False)
+    assert is_specific("place", "Strasbourg, March 13, 2024", False)
+    assert not is_specific("place", "The Parliament's vote came three years later.", False)
+    assert is_specific("choice", "It bans practices, including social scoring.", True)
+
+
 def test_figures_keep_their_scale_and_unit():
     show = lambda text: [(q.value, q.scale, q.unit) for q in quantities(text)]  # noqa: E731
     assert show("208 milliards de dollars") == [("208", "e9", "usd")]
@@ -95,6 +103,9 @@ SOURCE_SERVICE = "The platform runs on Private Cloud Compute, a service built on
         ("The architecture of the system is Private Cloud Compute.", SOURCE_SERVICE, "architecture"),  # wrong relation
         ("Karen Holm joined Nordvent in 2019.", SOURCE_CEO, "2019"),
         ("Karen Holm never spoke in Aarhus.", SOURCE_CEO, "negates"),
+        # a figure of a list moved to the list's first item
+        ("Bans on prohibited practices apply nine months after.",
+         "Bans apply six months after the law enters into force, codes of practice after nine months.", "9 is not said"),
     ],
 )
 def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
@@ -170,6 +181,21 @@ def test_evidence_that_answers_is_chosen(question, needle, embedder):
     d = _decide(question, embedder)
     assert d.answer, d.reason
     assert needle in d.evidence[0].text
+
+
+def test_a_dateline_dates_and_places_the_lead(embedder):
+    article = ("Aarhus, March 3, 2026\n"
+               "Nordvent shareholders on Tuesday approved the merger with Blaest. The vote was 91% in favour.\n"
+               "The merger was first proposed in Copenhagen by the Blaest founders in 2023.")
+    passage = Passage(chunk_id="m:0", doc_id="m", title="Nordvent merger approved", source="m.txt", language="en",
+                      text=article, start=0, end=len(article), score=1.0, similarity=0.5)
+    for question, needle in [("When did the shareholders approve the merger?", "March 3, 2026"),
+                             ("In which city did the vote take place?", "Aarhus")]:
+        q = parse_question(question)
+        evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY)
+        d = decide(q, [passage], evidence, POLICY)
+        assert d.answer and d.evidence[0].text.startswith("Aarhus, March 3, 2026\nNordvent"), question
+        assert needle in d.evidence[0].text and "Copenhagen" not in d.evidence[0].text
 
 
 @pytest.mark.parametrize(
