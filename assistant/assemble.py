@@ -82,7 +82,8 @@ class Assembler:
             first = chosen[0][1]
             for i, e in chosen:
                 text = _with_marker(e.text, self._number(i))
-                if not self.conflict and e is not first and _disagree(first, e, self.doc_terms, self.question, self.policy):
+                if not self.conflict and e is not first and _pinned(e, self.question, self.policy) \
+                        and _disagree(first, e, self.doc_terms, self.question, self.policy):
                     text, self.conflict = f"{note} {text}", True  # the list holds two versions of one fact
                 out.append(self._add(text))
         else:
@@ -178,9 +179,7 @@ def _disagree(best: Evidence, e: Evidence, doc_terms: Callable[[str], set[str]],
     # A unit that holds the question's figure and all its names is about the
     # same fact however it words the rest ("40% increase in efficiency" for
     # "40% efficiency gain"); otherwise it must rank nearly as well.
-    figures = number_values(question.text, policy)
-    pinned = figures and figures <= number_values(e.text, policy) and _holds_names(e.text, question)
-    if not pinned and e.rank < best.rank - policy.conflict_margin:
+    if not _pinned(e, question, policy) and e.rank < best.rank - policy.conflict_margin:
         return False
     numbers_only = question.wants_figure
     mine, theirs = _specifics(best.text, numbers_only, policy), _specifics(e.text, numbers_only, policy)
@@ -189,9 +188,15 @@ def _disagree(best: Evidence, e: Evidence, doc_terms: Callable[[str], set[str]],
     return bool(mine - doc_terms(e.doc_id)) and bool(theirs - doc_terms(best.doc_id))
 
 
-def _holds_names(text: str, question: Question) -> bool:
-    pool = set(terms(text))
-    return all(term_in(t, pool) for e in question.entities for t in terms(e))
+def _pinned(e: Evidence, question: Question, policy: AnswerPolicy) -> bool:
+    """`e` holds the question's figures and all its names: it is about the
+    fact the question pins down, however it words the rest. Without a figure
+    in the question nothing is pinned (the items of a list differ by design)."""
+    figures = number_values(question.text, policy)
+    if not figures or not figures <= number_values(e.text, policy):
+        return False
+    pool = set(terms(e.text))
+    return all(term_in(t, pool) for name in question.entities for t in terms(name))
 
 
 def _citation(number: int, e: Evidence) -> Citation:

@@ -150,6 +150,21 @@ class AnswerPolicy:
         "is are was were does do did can could will would has have had should may might must est-ce"
     ))
     """A question opening with one of these asks yes or no."""
+    finite_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "is are was were be been has have had will would can could may might must should shall does do did "
+        "est sont était etait étaient etaient a ont avait avaient sera seront peut peuvent doit doivent fait font va vont "
+        # the common irregular past tenses of English news
+        "said made took went told won grew ran rose fell bought sold paid held led left met gave got saw became "
+        "began came found kept knew lost meant put read sent set spent spoke stood struck thought threw wrote "
+        "brought built caught chose cut drew drove fought flew forgot hit hung hurt laid lent let lay shut "
+        "sought shook sank slid split spread sprang stole stuck swept swore taught tore understood upheld woke wore"
+    ))
+    """Verbs that make a short generated sentence a statement rather than a
+    fragment ("Apple's chief engineer, Y"): with them, a lowercase word ending
+    in -ed / -ent / -ait, or a lowercase -s word before the last word."""
+    fragment_max_words: int = 8
+    """Sentences up to this long are checked for a verb; longer ones nearly
+    always have one, and a missed verb there would drop a good sentence."""
     possessives: frozenset[str] = field(default_factory=lambda: _words("its his her their son sa ses leur leurs"))
     """After a name of the question ("Apple ... its devices"), a possessive
     points inside the question, not to the conversation."""

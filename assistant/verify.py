@@ -79,7 +79,8 @@ def split_claims(text: str) -> list[tuple[str, tuple[int, ...]]]:
 
 def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> str | None:
     """None if `source` supports `sentence`, else the reason it does not."""
-    if len(words(sentence)) < 3:
+    ws = words(sentence)
+    if len(ws) < 3 or len(ws) <= policy.fragment_max_words and not _states(ws, policy):
         return "it is a fragment, not a sentence"
     mine, theirs = quantities(sentence, policy), quantities(source, policy)
     for q in mine:
@@ -105,6 +106,19 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     if (len(content) - len(unsupported)) / len(content) < policy.min_content_support or len(unsupported) > policy.max_unsupported:
         return f"words not in the source: {', '.join(unsupported[:4])}"
     return _binding(sentence, source, policy)
+
+
+def _states(ws: list[str], policy: AnswerPolicy) -> bool:
+    """Whether a short sentence has a verb (see AnswerPolicy.finite_verbs)."""
+    for i, w in enumerate(ws):
+        f = fold(w)
+        if f in policy.finite_verbs:
+            return True
+        if not w[:1].islower() or len(f) < 4:
+            continue
+        if f.endswith(("ed", "ent", "ait")) or f.endswith("s") and not f.endswith(("ss", "us", "is")) and i < len(ws) - 1:
+            return True
+    return False
 
 
 def _matching(q: Quantity, theirs: list[Quantity]) -> bool:
