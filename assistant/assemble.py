@@ -58,7 +58,7 @@ class Assembler:
         support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
         if support.rank < best.rank - self.policy.on_topic_margin:
             return "it rests on evidence that hardly bears on the question"
-        if not fits_kind(self.question.kind, v.sentence, self._question_names, self.policy):
+        if not fits_kind(self.question.kind, v.sentence, self._question_names, self.policy, self.question.category):
             return f"it does not give the {self.question.kind} asked for"
         asked = set(self.question.all_terms) | {t for n in self.question.carried for t in terms(n)}
         mine = set(terms(v.sentence)) | number_values(v.sentence, self.policy)

@@ -25,7 +25,7 @@ from typing import Callable
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, has_date, is_specific, number_values
+from .figures import fits_kind, has_date, holds_units, is_specific, number_values
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -90,16 +90,17 @@ def select_evidence(
         own = set(terms(text))
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
-        # Scored on the sentence alone: the headline is shared by every
-        # sentence of its article and would rank them all alike.
-        coverage = _coverage(asked, carried, own, weights)
+        # Scored on the sentence; its headline counts at a discount, since it
+        # is shared by every sentence of its article and would rank them alike.
+        coverage = max(_coverage(asked, carried, own, weights),
+                       policy.headline_weight * _coverage(asked, carried, window, weights))
         score = policy.dense_weight * dense + (1 - policy.dense_weight) * coverage
         same = bool(question.language) and passage.language == question.language
         if doc_terms and passage.doc_id not in articles:
             articles[passage.doc_id] = doc_terms(passage.doc_id)
         article = articles.get(passage.doc_id, window)
         why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning)
-        specific = is_specific(question.kind, text, question.is_list, known.names, policy)
+        specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
         rank = score + policy.same_language_bonus * same + policy.specific_answer_bonus * specific
@@ -124,6 +125,7 @@ class _Known:
         self.names = {fold(w) for e in q.entities for w in words(e)} | {fold(w) for n in q.carried for w in words(n)}
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
+        self.words = {fold(w) for w in words(q.text)} | self.names
 
 
 def _why_not(
@@ -146,8 +148,12 @@ def _why_not(
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not any(term_in(a, article) for a in q.attribute):
         return f"it does not count {q.attribute[0]}"
-    if not fits_kind(q.kind, text, known.names, policy):
+    if not fits_kind(q.kind, text, known.names, policy, q.category):
         return f"it holds no {q.kind}"
+    if q.units and not holds_units(text, q.units, policy):
+        return f"it gives no figure in {' / '.join(q.units)}"
+    if q.scope and q.wants_figure and same_language and not all(term_in(t, window) for t in q.scope):
+        return f"its figure is not said to be for the {' / '.join(q.scope)} asked about"
     new = [t for t in terms(text) if not term_in(t, known.terms)] + sorted(number_values(text, policy) - known.numbers)
     if not new:
         return "it only repeats the question"

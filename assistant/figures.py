@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold
+from .text import STOPWORDS, fold, stem
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -178,13 +178,44 @@ def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     return out
 
 
+def has_length(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A figure followed by a unit of length: "14.2 kilometres"."""
+    toks = tokens(text)
+    return any(q.index + 1 < len(toks) and toks[q.index + 1].folded in policy.length_units
+               for q in quantities(text, policy))
+
+
+def units_asked(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> tuple[str, ...]:
+    """The currencies (codes) and units of length (stems) a question names:
+    "How much did it cost in euros?" -> ('eur',)."""
+    out = []
+    for t in tokens(text):
+        if t.folded in policy.currency_words and t.text not in "$€£¥":
+            out.append(policy.currency_words[t.folded])
+        elif t.folded in policy.length_units:
+            out.append(stem(t.folded))
+    return tuple(dict.fromkeys(out))
+
+
+def holds_units(text: str, units: tuple[str, ...], policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """Whether `text` gives a figure in one of `units` (see units_asked)."""
+    toks = tokens(text)
+    for q in quantities(text, policy):
+        if q.unit in units:
+            return True
+        after = toks[q.index + 1:q.index + 3]
+        if any(x.folded in policy.length_units and stem(x.folded) in units for x in after):
+            return True
+    return False
+
+
 def has_full_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A date that stands on its own: a month or a year, not only a weekday."""
     return any(t.folded in policy.months or _YEAR.fullmatch(t.text) for t in tokens(text))
 
 
 def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = frozenset(),
-                policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+                policy: AnswerPolicy = DEFAULT_POLICY, counted: tuple[str, ...] = ()) -> bool:
     """Whether `text` states an answer of `kind` fully rather than hinting at it
     (see AnswerPolicy.specific_answer_bonus)."""
     toks = tokens(text)
@@ -201,25 +232,41 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
                 if i == 0 and text[t.start + len(t.text):].lstrip().startswith(","):
                     return True  # a dateline: "Strasbourg, March 13"
         return False
+    if kind == "person":  # a full name: a run of capitalized words, none from the question
+        runs: list[list[Token]] = [[]]
+        for i, t in enumerate(toks):
+            if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS:
+                runs[-1].append(t)
+            elif runs[-1]:
+                runs.append([])
+        return any(len(r) >= 2 and not any(t.folded in question_names for t in r) for r in runs)
+    if kind == "reason":
+        return any(t.folded in policy.causal_words for t in toks)
+    if kind == "count" and counted:  # "21 stations" for "how many stations"
+        return any(stem(x.folded) in counted for q in quantities(text, policy) for x in toks[q.index + 1:q.index + 3])
     if is_list:
         return any(t.folded in policy.enumerators for t in toks)
     return False
 
 
-def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """Whether `text` holds an answer of `kind` (see question.KINDS)."""
+def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY,
+              category: str = "") -> bool:
+    """Whether `text` holds an answer of `kind` (see question.KINDS); for a
+    "which X" question, `category` is X."""
     if kind == "percent":
         return has_percent(text, policy)
     if kind == "money":
         return has_money(text, policy)
     if kind == "date":  # "when": a date, or a time relative to another ("after 24 months")
         return has_date(text, policy) or has_duration(text, policy, relative=True)
-    if kind == "duration":
-        return has_duration(text, policy)
+    if kind == "duration":  # "how long": a time, or a length ("14.2 kilometres")
+        return has_duration(text, policy) or has_length(text, policy)
     if kind == "count":
         return has_count(text, policy)
     if kind == "number":
         return bool(quantities(text, policy))
+    if kind == "choice" and category and category in {stem(c) for c in policy.named_categories}:
+        kind = "person"  # "which company": answered by a name
     if kind in ("person", "place"):
         found = names(text, policy)
         return any(n not in question_names for n in found[1:] or found)

@@ -40,6 +40,8 @@ _BOILERPLATE = [
         r"^.*required fields are marked.*$",
         r"^follow [^:\n]{1,60}:\s*((threads|bluesky|instagram|mastodon|twitter|x|facebook|linkedin|youtube|tiktok|rss)[\s,.]*(and\s+)?)+$",
         r"^related (story|stories|article|articles|post|posts|reading)\b.*$",
+        # a link to another article: "Read more: How Europe regulates data protection"
+        r"^(read more|read also|see also|related|more on this|lire aussi|à lire aussi|a lire aussi|voir aussi)\s*:.*$",
         r"^(read more|more|see also|advertisement|share this( article)?|share|tweet|subscribe( now)?|sign up for .{0,60}newsletter.*)[\s.:!]*$",
         r"^[\W_]*(more|read more)?[\W_]*$",  # ": . More." and lines of bare punctuation
     )

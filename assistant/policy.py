@@ -25,7 +25,11 @@ class AnswerPolicy:
     same_language_bonus: float = 0.08
     """A quote in the reader's language is preferred when it answers about as
     well: it is easier to check and to read."""
-    min_score: float = 0.30
+    headline_weight: float = 0.5
+    """A question term found only in a sentence's headline counts this much
+    toward its coverage: the headline says what every sentence under it is
+    about, but is shared by all of them, so the sentence's own words rank."""
+    min_score: float = 0.18
     """Below this relevance no sentence is taken to answer. Calibrated on both
     dev corpora: the gates below (focus, answer kind) do the discriminating
     work; this only removes sentences that share no meaning with the question."""
@@ -162,7 +166,7 @@ class AnswerPolicy:
     """Verbs that make a short generated sentence a statement rather than a
     fragment ("Apple's chief engineer, Y"): with them, a lowercase word ending
     in -ed / -ent / -ait, or a lowercase -s word before the last word."""
-    fragment_max_words: int = 8
+    fragment_max_words: int = 12
     """Sentences up to this long are checked for a verb; longer ones nearly
     always have one, and a missed verb there would drop a good sentence."""
     possessives: frozenset[str] = field(default_factory=lambda: _words("its his her their son sa ses leur leurs"))
@@ -205,6 +209,25 @@ class AnswerPolicy:
         "several many few some couple plusieurs quelques nombreux nombreuses"
     ))
     """Words that give a duration without a figure: "for several years"."""
+    length_units: frozenset[str] = field(default_factory=lambda: _words(
+        "km kilometre kilometres kilometer kilometers metre metres meter meters mile miles foot feet yard yards "
+        "kilomètre kilomètres mètre mètres cm centimetres centimètres"
+    ))
+    """Units of length: "how long" asks for a duration or for one of these."""
+    named_categories: frozenset[str] = field(default_factory=lambda: _words(
+        "company companies firm firms group brand brands manufacturer maker supplier bank organisation "
+        "organization agency team club party newspaper country countries city cities town person people "
+        "entreprise entreprises société societe groupe marque fabricant banque organisation agence équipe "
+        "equipe club parti journal pays ville villes personne"
+    ))
+    """Things answered by a name: "which company" wants "Alstom", so a unit
+    with no name outside the question cannot answer it."""
+    causal_words: frozenset[str] = field(default_factory=lambda: _words(
+        "because due owing blamed caused cause causes reason reasons result after since thanks "
+        "parce car raison cause causé cause grâce suite dû du"
+    ))
+    """Words that give a reason: a "why" question is answered specifically
+    by a sentence with one ("blamed the overrun on", "because")."""
     relative_markers: frozenset[str] = field(default_factory=lambda: _words(
         "after before within ago later earlier since après avant dans depuis plus"
     ))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer import question_language
+from .figures import units_asked
 from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import STOPWORDS, fold, stem, terms, words
 
@@ -50,6 +51,12 @@ class Question:
     """Names carried from the conversation, for a follow-up."""
     query: str = ""
     """What retrieval searches for."""
+    units: tuple[str, ...] = ()
+    """Units the question asks its figure in ("in euros": 'eur', "in miles":
+    'mile'): a figure in another unit does not answer it."""
+    scope: tuple[str, ...] = ()
+    """Time words that scope a figure ("in its first month": 'month'): the
+    figure's sentence must say them too."""
 
     @property
     def entity_terms(self) -> list[str]:
@@ -99,7 +106,9 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     return Question(
         text=text, language=language, kind=kind, entities=entities, topic=topic, attribute=attribute,
         category=category, is_list=is_list, is_request=is_request(text, policy), follow_up=follow_up,
-        carried=carried, query=query,
+        carried=carried, query=query, units=units_asked(text, policy),
+        scope=tuple(dict.fromkeys(stem(f) for w, f in zip(tokens, folded)
+                                  if f in policy.time_units or f in policy.months and w[:1].isupper())),
     )
 
 

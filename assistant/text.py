@@ -104,7 +104,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     spans = []
     pos = start
     for m in _END.finditer(text, start, end):
-        if m.group().startswith((".",)) and is_abbreviation(text, m.start()):
+        if m.group().startswith((".",)) and (is_abbreviation(text, m.start()) or _lowercase_follows(text, m.end(), end)):
             continue
         if m.group()[0] == "." and _is_decimal(text, m.start()):
             continue
@@ -130,6 +130,13 @@ def is_abbreviation(text: str, dot: int) -> bool:
         return False
     token = m.group(1).lower()
     return token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha() and text[dot - 1].isupper())
+
+
+def _lowercase_follows(text: str, pos: int, end: int) -> bool:
+    """A dot followed, on the same line, by a lowercase word ends no
+    sentence ("5:30 a.m. carrying"): sentences open with a capital."""
+    m = re.compile(r"[ \t]+(\w)").match(text, pos, end)
+    return bool(m) and m.group(1).islower()
 
 
 def _is_decimal(text: str, dot: int) -> bool:
