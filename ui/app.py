@@ -6,33 +6,43 @@
     serve(a, host="0.0.0.0", port=8080, auth=("ann", "s3cret"))
 
 Tabs: Chat (streamed draft, then the verified answer with numbered source
-cards), Library (list, upload, remove) and Settings. The same app serves a
-JSON API: `Client(url).predict("question", api_name="/ask")` returns the
-verified answer as a dict.
+cards; Stop, Regenerate, Edit; a filter to ask within chosen articles or
+dates), Library (search, sort, preview, upload, remove) and Settings. A
+sidebar lists the saved conversations (SQLite under the data dir, keyed by
+a random id kept in the browser, or by the signed-in user). The same app
+serves a JSON API: `Client(url).predict("question", api_name="/ask")`.
 
-Every conversation lives in the browser session's `gr.State`; answers run
-through the Gradio queue one at a time (the model is one llama.cpp
-instance), so many tabs can ask at once and see their place in the queue.
+Answers run through the Gradio queue one at a time (the model is one
+llama.cpp instance); a waiting tab shows its place in line. Settings such
+as top-k belong to the browser session, never to the server.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import inspect
 import logging
 import queue
+import re
+import tempfile
 import threading
+import uuid
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import gradio as gr
 
+import assistant as core
 from assistant import Answer, Assistant, AssistantError, EmptyLibraryError, ModelError
+from assistant import loading
 from assistant.errors import PortInUseError
-from assistant.loading import SUFFIXES
 
 from starlette.middleware import Middleware
 
 from . import render
+from .conversations import ConversationError, ConversationStore, to_markdown
 from .guard import Guard
+from .theme import CHAT_JS, CSS, THEME_ON_LOAD_JS, THEME_TOGGLE_JS, theme
 
 log = logging.getLogger(__name__)
 
@@ -45,183 +55,317 @@ SEED_EXAMPLES = [
     "What efficiency gain did Apple report with Amazon's chips?",
 ]
 N_EXAMPLES = 3
-SYSTEM_FONTS = ["system-ui", "-apple-system", "Segoe UI", "Roboto", "Helvetica Neue", "Arial", "sans-serif"]
-MONO_FONTS = ["ui-monospace", "SFMono-Regular", "Menlo", "Consolas", "monospace"]
+GRADIO_UPLOAD_FACTOR = 4
+"""Gradio's own size cap sits this many times above the app's limit, so files
+just over the limit reach the app and get its message instead of Gradio's."""
+BUSY_HINT = ("An answer is still running: your question stays in the box. Press Stop, or send it when "
+             "the answer is done.")
 
-CSS = """
-.na-header h1 { margin: 0; font-size: 1.4rem; }
-.na-header p { margin: .2rem 0 0; color: var(--body-text-color-subdued); }
-.na-chat { display: flex; flex-direction: column; gap: .75rem; padding: .25rem 0; }
-.na-msg { max-width: 100%; }
-.na-user { display: flex; justify-content: flex-end; }
-.na-user .na-bubble { background: var(--color-accent-soft); border-radius: 14px 14px 2px 14px;
-  padding: .55rem .85rem; max-width: 80%; white-space: pre-wrap; overflow-wrap: anywhere; }
-.na-bot { border: 1px solid var(--border-color-primary); border-radius: 14px 14px 14px 2px;
-  padding: .7rem .9rem; background: var(--background-fill-secondary); overflow-wrap: anywhere; }
-.na-text { line-height: 1.5; white-space: normal; }
-.na-streaming { opacity: .8; border-style: dashed; }
-.na-cursor { animation: na-blink 1s steps(2) infinite; margin-left: 1px; }
-@keyframes na-blink { to { visibility: hidden; } }
-.na-badge { display: inline-block; font-size: .75rem; font-weight: 600; border-radius: 999px;
-  padding: .1rem .6rem; margin-bottom: .4rem; }
-.na-badge-draft { background: var(--neutral-200); color: var(--neutral-700); }
-.na-refused { background: #fff8e6; border-color: #e8b64c; }
-.na-badge-refused { background: #e8b64c; color: #3d2b00; }
-.na-error { background: #fdecec; border-color: #e07070; }
-.na-badge-error { background: #c93c3c; color: #fff; }
-.na-cite { font-weight: 600; text-decoration: none; color: var(--color-accent); padding: 0 1px; }
-.na-cite:hover { text-decoration: underline; }
-.na-note { font-size: .8rem; color: var(--body-text-color-subdued); margin-top: .35rem; }
-.na-note summary { cursor: pointer; }
-.na-conflict { color: #a15c00; font-weight: 600; }
-.na-sources { list-style: none; padding: 0; margin: .6rem 0 0; display: flex; flex-direction: column; gap: .5rem; }
-.na-card { border: 1px solid var(--border-color-primary); border-radius: 10px; padding: .5rem .7rem;
-  background: var(--background-fill-primary); transition: box-shadow .3s; }
-.na-card.na-flash { box-shadow: 0 0 0 3px var(--color-accent); }
-.na-card-head { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
-.na-num { background: var(--color-accent); color: #fff; border-radius: 999px; font-size: .75rem;
-  font-weight: 700; min-width: 1.3rem; text-align: center; padding: 0 .35rem; }
-.na-title { font-weight: 600; }
-.na-file { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .75rem; color: var(--body-text-color-subdued); }
-.na-card .na-context { margin: .4rem 0 0; padding: .2rem 0 .2rem .7rem; border-left: 3px solid var(--border-color-primary);
-  font-size: .88rem; color: var(--body-text-color-subdued); white-space: pre-wrap; }
-.na-card .na-context mark { background: #ffe58a; color: #1f1f1f; padding: 0 1px; border-radius: 2px; }
-.na-actions { margin-top: .5rem; }
-.na-copy { font-size: .75rem; border: 1px solid var(--border-color-primary); border-radius: 6px;
-  padding: .15rem .55rem; background: var(--background-fill-primary); cursor: pointer; }
-.na-scores { margin-top: .5rem; font-size: .78rem; }
-.na-scores td.na-n { white-space: nowrap; font-variant-numeric: tabular-nums; }
-.na-scores td.na-art { min-width: 12rem; }
-.na-scores table, .na-library { border-collapse: collapse; width: 100%; }
-.na-scores td, .na-scores th, .na-library td, .na-library th { border-bottom: 1px solid var(--border-color-primary);
-  padding: .25rem .4rem; text-align: left; vertical-align: top; }
-.na-library caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
-.na-empty { padding: 1rem; border: 1px dashed var(--border-color-primary); border-radius: 10px;
-  color: var(--body-text-color-subdued); }
-.na-empty ul { margin: .4rem 0 0 1rem; }
-.na-warn { background: #fff8e6; }
-.na-muted { color: var(--body-text-color-subdued); font-style: italic; }
-.na-results { margin: .3rem 0; padding-left: 1.1rem; }
-.na-results .na-skipped { color: #b03a3a; }
-.na-results .na-added, .na-results .na-updated { color: #2a7a3a; }
-.na-notice { padding: .45rem .7rem; border-radius: 8px; margin: .3rem 0; }
-.na-notice.na-info { background: var(--background-fill-secondary); }
-.na-notice.na-ok { background: #e9f6ec; }
-.na-notice.na-error { background: #fdecec; }
-"""
 
-CHAT_JS = r"""
-element.addEventListener('click', function (ev) {
-  var cite = ev.target.closest('a.na-cite');
-  if (cite) {
-    ev.preventDefault();
-    var card = element.querySelector('#' + CSS.escape(cite.dataset.target));
-    if (card) {
-      card.scrollIntoView({behavior: 'smooth', block: 'center'});
-      card.classList.add('na-flash');
-      setTimeout(function () { card.classList.remove('na-flash'); }, 1400);
-    }
-    return;
-  }
-  var btn = ev.target.closest('button.na-copy');
-  if (btn) {
-    var ta = element.querySelector('#' + CSS.escape(btn.dataset.copy));
-    if (!ta) return;
-    var text = ta.value;
-    var done = function () { btn.textContent = 'Copied'; setTimeout(function () { btn.textContent = 'Copy answer with sources'; }, 1500); };
-    var fallback = function () {
-      ta.hidden = false; ta.select(); try { document.execCommand('copy'); done(); } catch (e) {} ta.hidden = true;
-    };
-    if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done, fallback); }
-    else { fallback(); }
-  }
-});
-"""
+def _suffixes() -> tuple[str, ...]:
+    return tuple(loading.SUFFIXES)
+
+
+def _accepts(fn, name: str) -> bool:
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 # -- the app -------------------------------------------------------------------
-def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_upload_mb: int = 5,
-              queue_max: int = QUEUE_MAX) -> gr.Blocks:
+def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_upload_mb: float = 5,
+              queue_max: int = QUEUE_MAX, conversations: ConversationStore | None = None) -> gr.Blocks:
     """The Gradio Blocks app (not launched). Launch it with `launch()` or `serve()`,
     which also apply the page's CSS, the upload size limit and the sign-in throttle.
     At most `queue_max` answers wait; past that, "Queue is full, try again"."""
     a = assistant
     max_bytes = int(max_upload_mb * 1024 * 1024)
+    limit = f"{max_upload_mb:g} MB"
+    store, store_problem = conversations, ""
+    if store is None:
+        try:
+            store = ConversationStore(Path(a.settings.data_dir) / "conversations.sqlite3")
+        except ConversationError as exc:
+            store, store_problem = None, str(exc)
+            log.warning("Saved conversations are off: %s", exc)
+    export_dir = Path(tempfile.mkdtemp(prefix="na-export-"))
+    stream_kwargs = {n for n in ("where", "top_k") if _accepts(a.stream, n)}
+    search_where = _accepts(a.search, "where")
+    Where = getattr(core, "Where", None)
+    demo: gr.Blocks
+
+    def present() -> set[str]:
+        return {d.doc_id for d in _documents(a)}
+
+    def owner(bid: str | None, request: gr.Request | None) -> str:
+        user = getattr(request, "username", None) if request else None
+        return f"user:{user}" if user else (f"browser:{bid}" if bid else "")
+
+    def conv_choices(who: str) -> list[tuple[str, str]]:
+        if not store or not who:
+            return []
+        try:
+            return [(c.title, c.id) for c in store.list(who)]
+        except ConversationError as exc:
+            log.warning("listing conversations: %s", exc)
+            return []
+
+    def save(who: str, cid: str, turns: list[dict]) -> tuple[Any, str, Any]:
+        """Store the conversation: (list update, its id, export file update)."""
+        if not store or not who or not turns:
+            return gr.skip(), cid, gr.skip()
+        try:
+            cid = store.save(who, cid or None, turns)
+        except ConversationError as exc:
+            log.warning("saving a conversation: %s", exc)
+            return gr.skip(), cid, gr.skip()
+        return gr.update(choices=conv_choices(who), value=cid), cid, export_file(who, cid)
+
+    def export_file(who: str, cid: str) -> Any:
+        try:
+            conv = store.get(who, cid)
+        except (ConversationError, AttributeError):
+            return gr.update(value=None, interactive=False)
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", conv.title).strip("-")[:50] or "conversation"
+        path = export_dir / cid / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(to_markdown(conv), encoding="utf-8")
+        return gr.update(value=str(path), interactive=True)
+
+    def scope_of(doc_ids: Sequence[str] | None, since: str | None, until: str | None) -> tuple[Any, str]:
+        """The chat filter as a `Where` for the core, and as words for the question's bubble."""
+        doc_ids = [d for d in (doc_ids or []) if d]
+        since, until = (since or "").strip(), (until or "").strip()
+        for name, value in (("From", since), ("To", until)):
+            if value:
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ValueError(f"{name} date {value!r} is not a date: write it as YYYY-MM-DD, "
+                                     "for example 2024-12-03, or leave it empty.") from None
+        if since and until and since > until:
+            raise ValueError(f"The From date {since} is after the To date {until}: swap them.")
+        if not (doc_ids or since or until):
+            return None, ""
+        if Where is None or "where" not in stream_kwargs:
+            raise ValueError("This server's assistant core cannot filter by article or date yet; "
+                             "clear the filter to ask the whole library.")
+        titles = {d.doc_id: render.display_title(d.title) for d in _documents(a)}
+        words = []
+        if doc_ids:
+            named = [titles.get(d, d) for d in doc_ids]
+            words.append(named[0] if len(named) == 1 else f"{len(named)} articles")
+        if since or until:
+            words.append(f"{since or '…'} to {until or '…'}")
+        return Where(doc_ids=tuple(doc_ids), since=since, until=until), "; ".join(words)
+
+    def controls(running: bool) -> tuple:
+        """busy, Ask, Stop, the queue-place timer."""
+        return (running, gr.update(visible=not running), gr.update(visible=running), gr.Timer(active=running))
 
     # -- chat ---------------------------------------------------------------
-    def stage(question: str | None, turns: list[dict]) -> tuple:
-        """Show the question at once, with a 'waiting' bubble, while the answer queues."""
+    def stage(question: str | None, turns: list[dict], busy: bool, doc_ids, since, until) -> tuple:
+        """Show the question at once with a 'waiting' bubble, while the answer queues.
+        Nothing is sent while another answer runs, or for a blank question;
+        either way the box keeps what was typed."""
         question = question or ""
-        user = render.user_message(question) if question.strip() else ""
-        pending = render.draft_message("", waiting=True)
-        return render.chat([t["html"] for t in turns or []] + [user, pending]), question, "", gr.update(visible=False)
-
-    def respond(question: str | None, turns: list[dict], show_scores: bool) -> Iterator[tuple]:
-        question = question or ""
-        turns = list(turns or [])
-        done = [t["html"] for t in turns]
-        n = len(turns)
-        user = render.user_message(question) if question.strip() else ""
-        yield render.chat(done + [user, render.draft_message("")]), gr.skip()
-        history = [h for t in turns for h in t["history"]]
-        draft = ""
+        skip = gr.skip()
+        if busy:
+            return (skip, "", skip, skip, skip, skip, skip, skip, skip, render.notice(BUSY_HINT, "info"))
+        if not question.strip():
+            return (skip, "", skip, skip, skip, skip, skip, skip, skip, "")
         try:
+            _, scope = scope_of(doc_ids, since, until)
+        except ValueError:
+            scope = ""
+        tail = [render.user_message(question, scope), render.waiting_message()]
+        return (render.conversation(turns or [], present(), tail), question, "", gr.update(visible=False),
+                {"question": question, "scope": scope}, *controls(True), "")
+
+    def restage(turns: list[dict], busy: bool) -> tuple:
+        """Regenerate: ask the last question again, in place of its answer."""
+        skip = gr.skip()
+        if busy or not turns:
+            return (skip, "", skip, skip, skip, skip, skip, skip, skip)
+        last, rest = turns[-1], list(turns[:-1])
+        tail = [render.user_message(last["question"], last.get("scope", "")), render.waiting_message()]
+        return (render.conversation(rest, present(), tail), last["question"], rest,
+                {"question": last["question"], "scope": last.get("scope", "")}, *controls(True), "")
+
+    def edit_last(turns: list[dict], busy: bool) -> tuple:
+        """Put the last question back in the box, without its answer, to edit and send again."""
+        if busy or not turns:
+            return gr.skip(), gr.skip(), gr.skip(), render.notice(BUSY_HINT, "info") if busy else ""
+        rest = list(turns[:-1])
+        chat_html = render.conversation(rest, present()) if rest else _empty_chat(a)
+        return chat_html, rest, turns[-1]["question"], ""
+
+    def respond(question: str | None, turns: list[dict], k: int, show_scores: bool, doc_ids, since, until,
+                cid: str, bid: str, request: gr.Request) -> Iterator[tuple]:
+        skip = gr.skip()
+        question = question or ""
+        if not question.strip():
+            yield (skip,) * 9
+            return
+        turns = list(turns or [])
+        docs_now = present()
+        scope = ""
+        try:
+            where, scope = scope_of(doc_ids, since, until)
+            user = render.user_message(question, scope)
+            yield (render.conversation(turns, docs_now, [user, render.draft_message("")]), skip, skip, skip, skip,
+                   gr.Timer(active=False), skip, skip, skip)
+            history = [h for t in turns for h in _history(t)]
+            kwargs: dict[str, Any] = {}
+            if where is not None:
+                kwargs["where"] = where
+            if "top_k" in stream_kwargs and k:
+                kwargs["top_k"] = int(k)
+            draft = ""
             answer = None
-            for item in _stream(a, question, history):
+            for item in _stream(a, question, history, **kwargs):
                 if isinstance(item, Answer):
                     answer = item
                 else:
                     draft += item
-                    yield render.chat(done + [user, render.draft_message(draft)]), gr.skip()
+                    yield (render.conversation(turns, docs_now, [user, render.draft_message(draft)]),
+                           *(skip,) * 8)
             assert answer is not None
             passages = None
             if show_scores:
                 try:
-                    passages = a.search(answer.query or answer.question, a.settings.top_k)
+                    skw = {"where": where} if where is not None and search_where else {}
+                    found = a.search(answer.query or answer.question, int(k or a.settings.top_k), **skw)
+                    passages = [{"score": p.score, "similarity": p.similarity, "title": p.title,
+                                 "source": p.source, "text": p.text} for p in found]
                 except AssistantError:
                     passages = None
-            turn = {
-                "html": user + render.answer_message(answer, n, passages),
-                "history": [{"role": "user", "content": answer.question},
-                            {"role": "assistant", "content": answer.text}],
-            }
+            turn = {"question": question, "scope": scope, "answer": api_dict(answer), "passages": passages}
+        except ValueError as exc:
+            turn = {"question": question, "scope": scope, "error": str(exc)}
         except AssistantError as exc:
-            turn = {"html": user + render.error_message(_advice(exc)), "history": []}
+            turn = {"question": question, "scope": scope, "error": _advice(exc)}
         except Exception:  # never a stack trace in the page
             log.exception("answering %r failed", question[:200])
-            turn = {"html": user + render.error_message(
-                "Something went wrong on the server while answering. The details are in the "
-                "server log; try again, and if it keeps failing restart `assistant serve`."), "history": []}
+            turn = {"question": question, "scope": scope, "error":
+                    "Something went wrong on the server while answering. The details are in the server log; "
+                    "try again, and if it keeps failing restart `assistant serve`."}
         turns.append(turn)
-        yield render.chat([t["html"] for t in turns]), turns
+        listing, cid, export = save(owner(bid, request), cid, turns)
+        yield (render.conversation(turns, present()), turns, *controls(False), listing, cid, export)
+
+    def stop(turns: list[dict], current: dict, busy: bool, cid: str, bid: str, request: gr.Request) -> tuple:
+        """Stop the running answer: its question stays, marked stopped."""
+        if not busy:
+            return (gr.skip(),) * 10
+        turns = list(turns or [])
+        if current and current.get("question"):
+            turns.append({"question": current["question"], "scope": current.get("scope", ""), "stopped": True})
+        listing, cid, export = save(owner(bid, request), cid, turns)
+        chat_html = render.conversation(turns, present()) if turns else _empty_chat(a)
+        return (chat_html, turns, *controls(False), listing, cid, export, "")
+
+    def queue_place(turns: list[dict], current: dict, request: gr.Request) -> Any:
+        """Re-render the waiting bubble with this tab's place in the answer queue."""
+        place = _place_in_line(demo, request.session_hash if request else None)
+        if not place or not current:
+            return gr.skip()
+        tail = [render.user_message(current.get("question", ""), current.get("scope", "")),
+                render.waiting_message(place)]
+        return render.conversation(turns or [], present(), tail)
 
     def new_conversation() -> tuple:
-        return _empty_chat(a), [], "", gr.update(visible=True)
+        return (_empty_chat(a), [], "", gr.update(visible=True), "", gr.update(value=None),
+                gr.update(value=None, interactive=False), "", *controls(False), "")
 
-    def on_load() -> list:
+    def open_conversation(cid: str | None, busy: bool, bid: str, request: gr.Request) -> tuple:
+        skip = gr.skip()
+        if busy:
+            return (skip,) * 6 + (render.notice("Stop the running answer before opening another conversation.",
+                                                "info"),)
+        who = owner(bid, request)
+        try:
+            conv = store.get(who, cid) if store and cid else None
+        except ConversationError as exc:
+            return (skip,) * 6 + (render.notice(str(exc), "error"),)
+        if conv is None:
+            return (skip,) * 7
+        chat_html = render.conversation(conv.turns, present()) if conv.turns else _empty_chat(a)
+        return (chat_html, conv.turns, conv.id, conv.title, export_file(who, conv.id),
+                gr.update(visible=not conv.turns), "")
+
+    def rename_conversation(cid: str, name: str, bid: str, request: gr.Request) -> tuple:
+        who = owner(bid, request)
+        if not store or not cid:
+            return gr.skip(), render.notice("Open or start a conversation first, then rename it.", "info"), gr.skip()
+        try:
+            store.rename(who, cid, name or "")
+        except ConversationError as exc:
+            return gr.skip(), render.notice(str(exc), "error"), gr.skip()
+        return (gr.update(choices=conv_choices(who), value=cid), render.notice("Renamed.", "ok"),
+                export_file(who, cid))
+
+    def delete_conversation(cid: str, bid: str, request: gr.Request) -> tuple:
+        who = owner(bid, request)
+        if not store or not cid:
+            return (gr.skip(),) * 7 + (render.notice("Open a saved conversation first, then delete it.", "info"),)
+        try:
+            store.delete(who, cid)
+        except ConversationError as exc:
+            return (gr.skip(),) * 7 + (render.notice(str(exc), "error"),)
+        return (gr.update(choices=conv_choices(who), value=None), _empty_chat(a), [], "", "",
+                gr.update(value=None, interactive=False), gr.update(visible=True),
+                render.notice("Deleted the conversation.", "ok"))
+
+    def refresh_chat(turns: list[dict], busy: bool) -> tuple:
+        """The chat against the library as it is now: the welcome's article count,
+        source cards of removed articles marked as such."""
+        docs = _documents(a)
+        choices = [(render.display_title(d.title), d.doc_id) for d in docs]
+        if busy:
+            return gr.skip(), gr.update(choices=choices)
+        ids = {d.doc_id for d in docs}
+        return (render.conversation(turns, ids) if turns else _empty_chat(a, docs)), gr.update(choices=choices)
+
+    def on_load(bid: str | None, request: gr.Request) -> list:
         docs = _documents(a)
         examples = example_questions(docs)
         buttons = [gr.update(value=q, visible=True) for q in examples]
         buttons += [gr.update(visible=False)] * (N_EXAMPLES - len(buttons))
-        return [_empty_chat(a, docs), *library_view(docs), gr.update(value=a.settings.top_k), *buttons]
+        bid = bid or uuid.uuid4().hex
+        note = render.notice(f"Saved conversations are off: {store_problem}", "error") if store_problem else ""
+        return [bid, _empty_chat(a, docs), *library_view(docs), gr.update(choices=[
+            (render.display_title(d.title), d.doc_id) for d in docs]),
+            gr.update(choices=conv_choices(owner(bid, request)), value=None), note, *buttons]
 
     # -- library ------------------------------------------------------------
-    def library_view(docs=None) -> tuple:
+    def library_view(docs=None, query: str = "", sort: str = "Title") -> tuple:
         docs = _documents(a) if docs is None else docs
-        choices = [(f"{d.title} — {d.source}", d.doc_id) for d in docs]
-        return render.library_table(docs), gr.update(choices=choices, value=None)
+        shown = render.find_documents(docs, query or "", render.SORTS.get(sort or "Title", "title"))
+        choices = [(f"{render.display_title(d.title)} — {d.source}", d.doc_id) for d in shown]
+        return render.library_table(shown, len(docs), query or ""), gr.update(choices=choices, value=None)
 
-    def ingest_files(files: Sequence[str] | None, progress=gr.Progress()) -> tuple:
+    def upload_started(files: Sequence[str] | None) -> str:
+        names = ", ".join(Path(str(f)).name for f in files or [])
+        return render.notice(f"Reading {names}…", "info") if names else ""
+
+    def ingest_files(files: Sequence[str] | None, turns: list[dict], busy: bool, query: str, sort: str,
+                     progress=gr.Progress()) -> tuple:
+        suffixes = _suffixes()
         paths, refused = [], []
         for f in files or []:
             p = Path(f if isinstance(f, str) else getattr(f, "name", str(f)))
-            if p.suffix.lower() not in SUFFIXES:
-                refused.append((p.name, f"not a text article ({p.suffix or 'no extension'}); upload .txt, .md or .html files"))
-            elif p.stat().st_size > max_bytes:
-                refused.append((p.name, f"{p.stat().st_size / 1e6:.1f} MB is over the {max_upload_mb} MB upload limit"))
+            size = p.stat().st_size if p.exists() else 0
+            if p.suffix.lower() not in suffixes:
+                refused.append((p.name, f"{p.suffix or 'no extension'} files cannot be read; upload "
+                                        f"{_kinds(suffixes)} files"))
+            elif size > max_bytes:
+                refused.append((p.name, f"{render.mb(size)} is over the {limit} limit per file; split it or "
+                                        "ingest it on the server with `assistant ingest`"))
             else:
                 paths.append(p)
-        results = []
+        results, problem = [], ""
         if paths:
             progress((0, len(paths)), desc="Reading articles")
 
@@ -231,29 +375,63 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
             try:
                 results = a.ingest(paths, progress=tick).results
             except AssistantError as exc:
-                return (render.notice(str(exc), "error"), *library_view(), None)
+                problem = str(exc)
+            except Exception:  # a broken file must never leave a bare "Error"
+                log.exception("ingesting %s failed", [p.name for p in paths])
+                problem = ("Reading the upload failed on the server (details in the server log). "
+                           "Check that each file opens on your computer, then try again.")
         report = render.ingest_results(results, refused)
         ok = sum(r.status in ("added", "updated") for r in results)
-        head = render.notice(
-            f"{ok} article{'s' if ok != 1 else ''} added or updated — ask about {'them' if ok != 1 else 'it'} in the Chat tab."
-            if ok else "No new articles were added.", "ok" if ok else "info")
-        return (head + report, *library_view(), None)
+        if problem:
+            head = render.notice(problem, "error")
+        elif ok:
+            head = render.notice(f"{ok} article{'s' if ok != 1 else ''} added or updated — ask about "
+                                 f"{'them' if ok != 1 else 'it'} in the Chat tab.", "ok")
+        elif refused or any(r.status == "skipped" for r in results):
+            head = render.notice("Nothing was added: see why below.", "error")
+        else:
+            head = render.notice("No new articles were added: these were already in the library.", "info")
+        chat_html, filt = refresh_chat(turns, busy)
+        return (head + report, *library_view(None, query, sort), None, chat_html, filt)
 
-    def remove_article(doc_id: str | None) -> tuple:
+    def preview_article(doc_id: str | None) -> str:
         if not doc_id:
-            return (render.notice("Pick an article to remove first.", "info"), *library_view())
+            return render.notice("Pick an article to preview first.", "info")
+        doc = next((d for d in _documents(a) if d.doc_id == doc_id), None)
+        if doc is None:
+            return render.notice("That article is no longer in the library.", "error")
+        return render.preview(doc, _article_text(a, doc_id))
+
+    def ask_remove(doc_id: str | None) -> tuple:
+        if not doc_id:
+            return gr.update(visible=False), "", render.notice("Pick an article to remove first.", "info")
+        doc = next((d for d in _documents(a) if d.doc_id == doc_id), None)
+        if doc is None:
+            return gr.update(visible=False), "", render.notice("That article is no longer in the library.", "error")
+        question = render.notice(f"Remove “{render.display_title(doc.title)}” ({doc.source}) from the library? "
+                                 "Answers can no longer cite it.", "error")
+        return gr.update(visible=True), question, ""
+
+    def remove_article(doc_id: str | None, turns: list[dict], busy: bool, query: str, sort: str) -> tuple:
+        hide = gr.update(visible=False)
+        if not doc_id:
+            return (hide, render.notice("Pick an article to remove first.", "info"), *library_view(None, query, sort),
+                    gr.skip(), gr.skip(), "")
         try:
             doc = a.remove(doc_id)
         except AssistantError as exc:
-            return (render.notice(str(exc), "error"), *library_view())
-        return (render.notice(f"Removed “{doc.title}” ({doc.source}).", "ok"), *library_view())
+            return (hide, render.notice(str(exc), "error"), *library_view(None, query, sort), gr.skip(), gr.skip(), "")
+        chat_html, filt = refresh_chat(turns, busy)
+        return (hide, render.notice(f"Removed “{render.display_title(doc.title)}” ({doc.source}).", "ok"),
+                *library_view(None, query, sort), chat_html, filt, "")
 
     # -- settings -----------------------------------------------------------
-    def set_top_k(k: float) -> str:
+    def set_top_k(k: float) -> tuple:
         k = int(k)
-        if k != a.settings.top_k:
-            a.settings = a.settings.replace(top_k=k)
-        return render.notice(f"Retrieving {k} passages per question.", "ok")
+        if "top_k" not in stream_kwargs:
+            return k, render.notice("This server's assistant core cannot change top-k per session; "
+                                    f"it uses {a.settings.top_k}.", "error")
+        return k, render.notice(f"Retrieving {k} passages per question (in this browser tab only).", "ok")
 
     # -- API ----------------------------------------------------------------
     def ask(question: str, history: list[dict] | None = None) -> dict[str, Any]:
@@ -266,39 +444,85 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
             raise gr.Error(_advice(exc, api=True), print_exception=False) from None
         return api_dict(answer)
 
+    suffixes = _suffixes()
     with gr.Blocks(title="News assistant", analytics_enabled=False) as demo:
         turns = gr.State([])
-        gr.HTML(
-            '<div class="na-header"><h1>News assistant</h1>'
-            "<p>Answers only from your articles — every sentence is checked against the passage it cites.</p></div>"
-        )
+        busy = gr.State(False)
+        current = gr.State({})
+        conv_id = gr.State("")
+        top_k_state = gr.State(a.settings.top_k)
+        browser_id = gr.BrowserState("", storage_key="na-browser-id",
+                                     secret=store.secret() if store else None)
+        with gr.Sidebar(label="Conversations", open=True, width=280, elem_id="na-sidebar"):
+            gr.HTML("<h2 class='na-side-title'>Conversations</h2>")
+            conv_list = gr.Radio(label="Saved conversations", choices=[], value=None, elem_id="na-convs")
+            rename_box = gr.Textbox(label="Name of this conversation", max_lines=1, elem_id="na-rename-box")
+            with gr.Row():
+                rename_btn = gr.Button("Rename", size="sm", elem_id="na-rename")
+                delete_btn = gr.Button("Delete", size="sm", variant="stop", elem_id="na-delete")
+            export_btn = gr.DownloadButton("Export as Markdown", size="sm", interactive=False, elem_id="na-export")
+            conv_note = gr.HTML(elem_id="na-conv-note")
+        with gr.Row(elem_classes=["na-header-row"]):
+            gr.HTML(
+                '<div class="na-header"><h1>News assistant</h1>'
+                "<p>Answers only from your articles — every sentence is checked against the passage it cites.</p>"
+                "</div>"
+            )
+            theme_btn = gr.Button("◐ Theme", size="sm", scale=0, min_width=90, elem_id="na-theme")
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                chat = gr.HTML(_empty_chat(a), elem_id="na-chat", js_on_load=CHAT_JS, autoscroll=True,
-                               min_height=120)
+            with gr.Tab("Chat", id="chat") as chat_tab:
+                chat = gr.HTML(_empty_chat(a), elem_id="na-chat", js_on_load=CHAT_JS, min_height=120)
                 with gr.Row(elem_id="na-examples") as examples_row:
                     example_buttons = [
                         gr.Button(q, size="sm", variant="secondary", elem_classes=["na-example"])
                         for q in SEED_EXAMPLES[:N_EXAMPLES]
                     ]
-                with gr.Row(equal_height=True):
-                    question = gr.Textbox(placeholder="Ask a question about the articles…", show_label=False,
-                                          lines=1, max_lines=4, scale=8, elem_id="na-question", autofocus=True)
-                    ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="na-ask")
-                with gr.Row():
-                    new_btn = gr.Button("New conversation", size="sm", scale=0, min_width=160, elem_id="na-new")
+                with gr.Column(elem_id="na-input"):
+                    with gr.Row(equal_height=True):
+                        question = gr.Textbox(label="Question", placeholder="Ask a question about the articles…",
+                                              show_label=False, lines=1, max_lines=4, scale=8,
+                                              elem_id="na-question", autofocus=True)
+                        ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="na-ask")
+                        stop_btn = gr.Button("Stop", variant="stop", scale=1, min_width=80, visible=False,
+                                             elem_id="na-stop")
+                    hint = gr.HTML(elem_id="na-hint", padding=False)
+                with gr.Row(elem_id="na-actions"):
+                    regen_btn = gr.Button("Regenerate", size="sm", scale=0, min_width=110, elem_id="na-regen")
+                    edit_btn = gr.Button("Edit last question", size="sm", scale=0, min_width=150, elem_id="na-edit")
+                    new_btn = gr.Button("New conversation", size="sm", scale=0, min_width=150, elem_id="na-new")
+                with gr.Accordion("Ask within chosen articles or dates", open=False, elem_id="na-filter"):
+                    filter_docs = gr.Dropdown(label="Articles (none chosen: the whole library)", choices=[],
+                                              multiselect=True, value=[], elem_id="na-filter-docs")
+                    with gr.Row():
+                        since = gr.Textbox(label="Published from (YYYY-MM-DD)", max_lines=1, elem_id="na-since")
+                        until = gr.Textbox(label="Published until (YYYY-MM-DD)", max_lines=1, elem_id="na-until")
+                pending = gr.Textbox(visible="hidden", elem_id="na-pending")
+                timer = gr.Timer(1.0, active=False)
             with gr.Tab("Library", id="library") as library_tab:
+                with gr.Row():
+                    lib_search = gr.Textbox(label="Search the library", placeholder="Title, author or file name",
+                                            max_lines=1, scale=3, elem_id="na-lib-search")
+                    lib_sort = gr.Dropdown(label="Sort by", choices=list(render.SORTS), value="Title", scale=1,
+                                           elem_id="na-lib-sort")
                 library = gr.HTML(render.library_table(_documents(a)), elem_id="na-library")
                 upload = gr.File(
-                    label=f"Add articles: .txt, .md or .html, up to {max_upload_mb} MB each",
-                    file_count="multiple", file_types=list(SUFFIXES), type="filepath", elem_id="na-upload",
+                    label=f"Add articles: {_kinds(suffixes)}, up to {limit} each",
+                    file_count="multiple", type="filepath", elem_id="na-upload",
                 )
                 results = gr.HTML(elem_id="na-results")
                 with gr.Row():
-                    remove_choice = gr.Dropdown(label="Remove an article", choices=[], value=None, scale=4,
-                                                elem_id="na-remove-choice")
-                    remove_btn = gr.Button("Remove", variant="stop", scale=0, min_width=120, elem_id="na-remove")
+                    article_choice = gr.Dropdown(label="Article", choices=[], value=None, scale=4,
+                                                 elem_id="na-remove-choice")
+                    preview_btn = gr.Button("Preview", scale=0, min_width=100, elem_id="na-preview-btn")
+                    remove_btn = gr.Button("Remove…", variant="stop", scale=0, min_width=110, elem_id="na-remove")
+                with gr.Column(visible=False, elem_id="na-confirm") as confirm_box:
+                    confirm_text = gr.HTML()
+                    with gr.Row():
+                        confirm_yes = gr.Button("Yes, remove it", variant="stop", scale=0, min_width=140,
+                                                elem_id="na-confirm-yes")
+                        confirm_no = gr.Button("Cancel", scale=0, min_width=100, elem_id="na-confirm-no")
                 removed = gr.HTML(elem_id="na-removed")
+                preview = gr.HTML(elem_id="na-preview")
             with gr.Tab("Settings", id="settings"):
                 s = a.settings
                 gr.HTML(
@@ -306,38 +530,70 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                     f"<tr><th>Chat model</th><td class='na-file' id='na-model'>{render.esc(s.chat_model)}</td></tr>"
                     f"<tr><th>Embedding model</th><td class='na-file'>{render.esc(s.embed_model)}</td></tr>"
                     f"<tr><th>Data folder</th><td class='na-file'>{render.esc(s.data_dir)}</td></tr>"
-                    f"<tr><th>Upload limit</th><td>{max_upload_mb} MB per file</td></tr>"
+                    f"<tr><th>Upload limit</th><td>{limit} per file</td></tr>"
                     "</tbody></table>"
                 )
                 top_k = gr.Slider(1, 20, value=s.top_k, step=1, label="Passages retrieved per question (top-k)",
-                                  info="Applies to everyone using this server.", elem_id="na-topk")
+                                  info="Applies to this browser tab only.", elem_id="na-topk")
                 top_k_note = gr.HTML()
                 show_scores = gr.Checkbox(value=show_scores_default, label="Show retrieval scores under each answer",
                                           elem_id="na-scores")
 
-        pending_question = gr.State("")
-        stage_outputs = [chat, pending_question, question, examples_row]
-        answer_opts = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=1, show_progress="minimal",
-                           show_progress_on=[chat], api_visibility="private")
+        private = dict(api_visibility="private")
+        fast = dict(queue=False, **private)
+        answer_opts = dict(concurrency_id=ANSWER_QUEUE, concurrency_limit=1, show_progress="hidden",
+                           trigger_mode="multiple", **private)
+        filters = [filter_docs, since, until]
+        running = [busy, ask_btn, stop_btn, timer]
+        respond_in = [pending, turns, top_k_state, show_scores, *filters, conv_id, browser_id]
+        respond_out = [chat, turns, *running, conv_list, conv_id, export_btn]
+        stage_out = [chat, pending, question, examples_row, current, *running, hint]
         answering = [
-            gr.on([question.submit, ask_btn.click], stage, [question, turns], stage_outputs, queue=False,
-                  api_visibility="private").then(respond, [pending_question, turns, show_scores], [chat, turns],
-                                                 **answer_opts)
+            gr.on([question.submit, ask_btn.click], stage, [question, turns, busy, *filters], stage_out, **fast)
+            .then(respond, respond_in, respond_out, **answer_opts)
         ]
         for b in example_buttons:
-            answering.append(b.click(stage, [b, turns], stage_outputs, queue=False, api_visibility="private").then(
-                respond, [pending_question, turns, show_scores], [chat, turns], **answer_opts))
-        new_btn.click(new_conversation, None, [chat, turns, question, examples_row], queue=False,
-                      cancels=answering, api_visibility="private")
+            answering.append(b.click(stage, [b, turns, busy, *filters], stage_out, **fast)
+                             .then(respond, respond_in, respond_out, **answer_opts))
+        answering.append(regen_btn.click(restage, [turns, busy], [chat, pending, turns, current, *running, hint],
+                                         **fast).then(respond, respond_in, respond_out, **answer_opts))
+        edit_btn.click(edit_last, [turns, busy], [chat, turns, question, hint], **fast)
+        stop_btn.click(stop, [turns, current, busy, conv_id, browser_id],
+                       [chat, turns, *running, conv_list, conv_id, export_btn, hint], cancels=answering, **fast)
+        new_btn.click(new_conversation, None,
+                      [chat, turns, question, examples_row, conv_id, conv_list, export_btn, rename_box, *running,
+                       hint], cancels=answering, **fast)
+        timer.tick(queue_place, [turns, current], chat, **fast)
 
-        upload.upload(ingest_files, upload, [results, library, remove_choice, upload],
-                      concurrency_id="library", concurrency_limit=1, api_visibility="private")
-        remove_btn.click(remove_article, remove_choice, [removed, library, remove_choice],
-                         concurrency_id="library", concurrency_limit=1, api_visibility="private")
-        library_tab.select(library_view, None, [library, remove_choice], queue=False, api_visibility="private")
-        top_k.input(set_top_k, top_k, top_k_note, queue=False, api_visibility="private")
-        demo.load(on_load, None, [chat, library, remove_choice, top_k, *example_buttons], queue=False,
-                  api_visibility="private")
+        conv_list.input(open_conversation, [conv_list, busy, browser_id],
+                        [chat, turns, conv_id, rename_box, export_btn, examples_row, conv_note], **fast)
+        rename_btn.click(rename_conversation, [conv_id, rename_box, browser_id], [conv_list, conv_note, export_btn],
+                         **fast)
+        rename_box.submit(rename_conversation, [conv_id, rename_box, browser_id], [conv_list, conv_note, export_btn],
+                          **fast)
+        delete_btn.click(delete_conversation, [conv_id, browser_id],
+                         [conv_list, chat, turns, conv_id, rename_box, export_btn, examples_row, conv_note], **fast)
+        theme_btn.click(None, None, None, js=THEME_TOGGLE_JS, **fast)
+
+        lib_in = [lib_search, lib_sort]
+        upload.upload(upload_started, upload, results, **fast).then(
+            ingest_files, [upload, turns, busy, *lib_in], [results, library, article_choice, upload, chat, filter_docs],
+            concurrency_id="library", concurrency_limit=1, **private)
+        gr.on([lib_search.input, lib_sort.input], lambda q, s: library_view(None, q, s), lib_in,
+              [library, article_choice], **fast)
+        preview_btn.click(preview_article, article_choice, preview, **fast)
+        remove_btn.click(ask_remove, article_choice, [confirm_box, confirm_text, removed], **fast)
+        confirm_no.click(lambda: (gr.update(visible=False), render.notice("Nothing was removed.", "info")), None,
+                         [confirm_box, removed], **fast)
+        confirm_yes.click(remove_article, [article_choice, turns, busy, *lib_in],
+                          [confirm_box, removed, library, article_choice, chat, filter_docs, preview],
+                          concurrency_id="library", concurrency_limit=1, **private)
+        library_tab.select(lambda q, s: library_view(None, q, s), lib_in, [library, article_choice], **fast)
+        chat_tab.select(refresh_chat, [turns, busy], [chat, filter_docs], **fast)
+        top_k.input(set_top_k, top_k, [top_k_state, top_k_note], **fast)
+        demo.load(on_load, [browser_id], [browser_id, chat, library, article_choice, filter_docs, conv_list,
+                                          conv_note, *example_buttons], **fast)
+        demo.load(None, None, None, js=THEME_ON_LOAD_JS, **fast)
 
         gr.api(ask, api_name="ask", concurrency_id=ANSWER_QUEUE, concurrency_limit=1)
 
@@ -352,13 +608,12 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tupl
     """Start the server for `app`; return its URL. With block=False the server
     keeps running in a background thread (stop it with `app.close()`)."""
     max_mb = getattr(app, "news_ui", {}).get("max_upload_mb", 5)
-    theme = gr.themes.Soft(font=SYSTEM_FONTS, font_mono=MONO_FONTS)
     try:
         _, url, _ = app.launch(
             server_name=host, server_port=port, auth=auth,
             auth_message="Sign in to use the news assistant." if auth else None,
             inbrowser=open_browser, prevent_thread_lock=True, share=False, ssr_mode=False,
-            max_file_size=f"{max_mb}mb", show_error=False, quiet=True, css=CSS, theme=theme,
+            max_file_size=f"{max_mb * GRADIO_UPLOAD_FACTOR:g}mb", show_error=False, quiet=True, css=CSS, theme=theme(),
             footer_links=["api"], app_kwargs={"middleware": [Middleware(Guard)]},
         )
     except OSError as exc:
@@ -382,7 +637,7 @@ def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, auth: tupl
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860,
           auth: tuple[str, str] | None = None, open_browser: bool = False, *,
-          max_upload_mb: int = 5, show_scores_default: bool = False) -> None:
+          max_upload_mb: float = 5, show_scores_default: bool = False) -> None:
     """Run the web UI until Ctrl-C. Prints the URL. `auth=("user", "password")`
     puts a sign-in page in front of the UI and the API."""
     app = build_app(assistant, show_scores_default=show_scores_default, max_upload_mb=max_upload_mb)
@@ -403,7 +658,7 @@ def example_questions(docs) -> list[str]:
     titles = " ".join(d.title for d in docs).lower()
     if "apple" in titles and ("amazon" in titles or "aws" in titles):
         return SEED_EXAMPLES[:N_EXAMPLES]
-    return [f"What does “{_short(d.title)}” report?" for d in docs[:N_EXAMPLES]]
+    return [f"What does “{_short(render.display_title(d.title))}” report?" for d in docs[:N_EXAMPLES]]
 
 
 def _short(title: str, n: int = 70) -> str:
@@ -424,38 +679,89 @@ def _empty_chat(a: Assistant, docs=None) -> str:
 def _advice(exc: AssistantError, api: bool = False) -> str:
     msg = str(exc)
     if isinstance(exc, EmptyLibraryError) and not api:
-        msg += " In this page: open the Library tab and upload .txt, .md or .html articles."
+        msg += f" In this page: open the Library tab and upload {_kinds(_suffixes())} articles."
     elif isinstance(exc, ModelError):
         msg += " (This must be fixed on the server; then restart `assistant serve`.)"
     return msg
 
 
-def _stream(a: Assistant, question: str, history: list[dict]) -> Iterator[str | Answer]:
-    """a.stream() run to completion in its own thread, its items relayed here.
+def _stream(a: Assistant, question: str, history: list[dict], **kwargs: Any) -> Iterator[str | Answer]:
+    """a.stream() run in its own thread, its items relayed here.
 
-    The model lock is held while a.stream() generates; if the browser goes
-    away mid-answer this generator is dropped, but the worker still finishes
-    and releases the lock, so no later question can hang on it."""
+    If the browser goes away or the user presses Stop, this generator is
+    closed: the worker then stops at the next sentence and closes a.stream(),
+    which releases the model for the next question."""
     q: queue.Queue = queue.Queue()
+    stop = threading.Event()
 
     def work() -> None:
+        gen = a.stream(question, history, **kwargs)
         try:
-            for item in a.stream(question, history):
+            for item in gen:
+                if stop.is_set():
+                    break
                 q.put(("item", item))
         except BaseException as exc:  # relayed to the caller
             q.put(("error", exc))
         finally:
+            gen.close()
             q.put(("end", None))
 
     threading.Thread(target=work, name="answer", daemon=True).start()
-    while True:
-        kind, value = q.get()
-        if kind == "item":
-            yield value
-        elif kind == "error":
-            raise value
-        else:
-            return
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+
+
+def _history(turn: dict) -> list[dict]:
+    answer = turn.get("answer")
+    if not answer:
+        return []
+    return [{"role": "user", "content": answer.get("question") or turn.get("question", "")},
+            {"role": "assistant", "content": answer.get("text", "")}]
+
+
+def _place_in_line(app: gr.Blocks, session_hash: str | None) -> int | None:
+    """1 for the next answer to run, 2 for the one after... None when this
+    session has no answer waiting (it runs, or it has not joined yet)."""
+    q = getattr(app, "_queue", None)
+    waiting = q.event_queue_per_concurrency_id.get(ANSWER_QUEUE) if q and session_hash else None
+    if waiting is None:
+        return None
+    for i, event in enumerate(list(waiting.queue), 1):
+        if event.session_hash == session_hash:
+            return i
+    return None
+
+
+def _article_text(a: Assistant, doc_id: str) -> str:
+    """An article's cleaned text, rebuilt from its stored chunks (they overlap)."""
+    try:
+        chunks = sorted(a.library.store.get(a.library.lexical.doc_chunk_ids(doc_id)), key=lambda c: c.start)
+    except (AssistantError, AttributeError) as exc:
+        log.warning("preview of %s: %s", doc_id, exc)
+        return ""
+    text, end = "", 0
+    for c in chunks:
+        if c.start >= end:
+            text += ("\n" if text else "") + c.text
+        elif c.end > end:
+            text += c.text[end - c.start:]
+        end = max(end, c.end)
+    return text
+
+
+def _kinds(suffixes: Sequence[str]) -> str:
+    names = [s for s in suffixes if s not in (".markdown", ".htm")]
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _public_url(host: str, port: int, url: str | None) -> str:
