@@ -39,8 +39,8 @@ class Assembler:
         self.dropped: list[dict[str, str]] = []
         self.mode = "generated"
         self.conflict = False
-        self._question_names = {fold(w) for e in question.entities for w in words(e)} | {
-            fold(w) for n in question.carried for w in words(n)}
+        self._own_names = {fold(w) for e in question.entities for w in words(e)}
+        self._question_names = self._own_names | {fold(w) for n in question.carried for w in words(n)}
 
     # -- the model's sentences ------------------------------------------------
     def offer(self, verdict: Verdict) -> str | None:
@@ -58,7 +58,7 @@ class Assembler:
         support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
         if support.rank < best.rank - self.policy.on_topic_margin:
             return "it rests on evidence that hardly bears on the question"
-        if not fits_kind(self.question.kind, v.sentence, self._question_names, self.policy, self.question.category):
+        if not fits_kind(self.question.kind, v.sentence, self._own_names, self.policy, self.question.category):
             return f"it does not give the {self.question.kind} asked for"
         asked = set(self.question.all_terms) | {t for n in self.question.carried for t in terms(n)}
         mine = set(terms(v.sentence)) | number_values(v.sentence, self.policy)

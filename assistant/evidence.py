@@ -29,7 +29,7 @@ from .figures import fits_kind, has_date, holds_units, is_specific, number_value
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
-from .text import fold, sentence_spans, term_in, terms, words
+from .text import STOPWORDS, fold, sentence_spans, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -85,6 +85,7 @@ def select_evidence(
     known = _Known(question, policy)
     meaning = _Meaning(embedder, policy)
     articles: dict[str, set[str]] = {}  # one read of each article's terms, however many of its sentences
+    nearby: dict[str, set[str]] = {}  # each passage's terms
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
         own = set(terms(text))
@@ -99,7 +100,10 @@ def select_evidence(
         if doc_terms and passage.doc_id not in articles:
             articles[passage.doc_id] = doc_terms(passage.doc_id)
         article = articles.get(passage.doc_id, window)
-        why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning)
+        if question.carried and passage.chunk_id not in nearby:
+            nearby[passage.chunk_id] = set(terms(passage.text))
+        why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning,
+                       nearby.get(passage.chunk_id, window))
         specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
@@ -122,24 +126,53 @@ class _Known:
     """What the question already says, worked out once for all its evidence."""
 
     def __init__(self, q: Question, policy: AnswerPolicy) -> None:
-        self.names = {fold(w) for e in q.entities for w in words(e)} | {fold(w) for n in q.carried for w in words(n)}
+        self.acronyms = _acronyms(q)
+        self.own_names = {fold(w) for e in q.entities for w in words(e)}
+        """The question's own names: an answer must name something else."""
+        self.names = self.own_names | {fold(w) for n in q.carried for w in words(n)}
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
         self.words = {fold(w) for w in words(q.text)} | self.names
 
 
+def _acronyms(q: Question) -> list[tuple[str, set[str]]]:
+    """(acronym, names of the question it covers) for each run of words that
+    opens and closes with a capital: its content words' initials, folded."""
+    ws = words(q.text)
+    out = []
+    for i, w in enumerate(ws):
+        if not w[:1].isupper() or i == 0 and fold(w) in STOPWORDS:
+            continue
+        for j in range(len(ws) - 1, i, -1):
+            if not ws[j][:1].isupper():
+                continue
+            content = [x for x in ws[i:j + 1] if fold(x) not in STOPWORDS]
+            if len(content) >= 3:  # two letters ("EP") match too many words
+                span = {fold(x) for x in ws[i:j + 1]}
+                named = {e for e in q.entities if all(fold(x) in span for x in words(e))}
+                if named:
+                    out.append(("".join(fold(x)[0] for x in content), named))
+            break
+    return out
+
+
 def _why_not(
     q: Question, known: _Known, text: str, window: set[str], article: set[str], dense: float,
-    weights: dict[str, float], same_language: bool, policy: AnswerPolicy, meaning: "_Meaning",
+    weights: dict[str, float], same_language: bool, policy: AnswerPolicy, meaning: "_Meaning", near: set[str],
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
-    in_window = [e for e in q.entities if all(term_in(t, window) for t in terms(e))]
+    # A name written as its acronym ("ARTE" for "Autorité régionale de
+    # transport de l'Estrie") is the name.
+    short = {e for acronym, named in known.acronyms if acronym in window for e in named}
+    in_window = [e for e in q.entities if e in short or all(term_in(t, window) for t in terms(e))]
     for e in q.entities:
         if e not in in_window and not all(term_in(t, article) for t in terms(e)):
             return f"its article does not mention {e}"
     if q.entities and not in_window:
         return "it mentions none of the question's names"
-    if q.carried and not any(all(term_in(t, window) for t in terms(n)) for n in q.carried):
+    # The pronoun's referent must be near: in the unit, its headline or the
+    # passage around it ("its vehicles" in the paragraph about Alstom's trams).
+    if q.carried and not any(all(term_in(t, window) or term_in(t, near) for t in terms(n)) for n in q.carried):
         return "it is not about what the question's pronoun refers to"
     if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"
@@ -148,7 +181,9 @@ def _why_not(
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not any(term_in(a, article) for a in q.attribute):
         return f"it does not count {q.attribute[0]}"
-    if not fits_kind(q.kind, text, known.names, policy, q.category):
+    # A follow-up may ask again for a name the conversation already gave
+    # ("Where is its plant?" after "... its plant in La Pocatière").
+    if not fits_kind(q.kind, text, known.own_names, policy, q.category):
         return f"it holds no {q.kind}"
     if q.units and not holds_units(text, q.units, policy):
         return f"it gives no figure in {' / '.join(q.units)}"

@@ -142,6 +142,11 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
 
     if re.search(r"\b(percentage|percent|proportion|pourcentage)\b", joined) or re.search(r"\bwhat share\b|\bquelle part\b", joined):
         return "percent", after("percentage") or after("percent") or after("pourcentage") or after("proportion")
+    opener = re.match(r"^\W*(who|whom|whose|qui|where|ou|où|when|quand|why|pourquoi)\b", joined)
+    if opener:  # "Who wrote the report on the costs?" asks for a person, whatever nouns follow
+        w = opener.group(1)
+        return ("person" if w in ("who", "whom", "whose", "qui") else "place" if w in ("where", "ou", "où")
+                else "date" if w in ("when", "quand") else "reason"), []
     if re.search(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b", joined):
         return "duration", []
     if re.search(r"\bhow many\b|\bnumber of\b|\bnombre de\b", joined) or re.search(r"\bcombien d(e|es)?\b(?! temps)", joined):

@@ -35,6 +35,8 @@ POLICY = AnswerPolicy()
         ("Combien de salariés compte l'usine de Douai ?", "count", ("Douai",), ("salary",)),  # stem of salariés
         ("Quand le Sénat a-t-il voté la loi ?", "date", ("Sénat",), ()),
         ("Qui dirige la Banque de France ?", "person", ("Banque", "France"), ()),
+        ("Who wrote the report on the costs?", "person", (), ()),  # the opener wins over "costs"
+        ("How long is the new bridge?", "duration", (), ()),  # a time or a length
     ],
 )
 def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities, attribute):
@@ -67,6 +69,14 @@ def test_follow_ups_carry_the_conversation_only_when_they_lean_on_it():
 
 
 # -- figures ---------------------------------------------------------------------
+def test_units_and_time_scope_of_a_figure_question():
+    q = parse_question("How much did the bridge cost in euros?")
+    assert q.units == ("eur",)
+    assert parse_question("How long is the line in miles?").units == ("mile",)
+    assert parse_question("How many passengers did it carry in its first month?").scope == ("month",)
+    assert parse_question("How much may the fine be?").scope == ()  # "may" is not May
+
+
 def test_a_full_date_or_a_located_place_is_a_specific_answer():
     assert is_specific("date", "on 13 March 2024", False) and not is_specific("date", "on Wednesday", False)
     assert is_specific("place", "The vote took place in Strasbourg.", False)
@@ -199,9 +209,26 @@ def test_a_dateline_dates_and_places_the_lead(embedder):
         assert needle in d.evidence[0].text and "Copenhagen" not in d.evidence[0].text
 
 
+def test_a_question_answered_from_an_acronym_and_a_follow_up_asking_again(embedder):
+    article = ("Nordvent's turbines are built by the Baltic Rotor Company (BRC). "
+               "BRC's chief executive is Ilse Varga. The blades come from its plant in Gdynia.")
+    passage = Passage(chunk_id="b:0", doc_id="b", title="Who builds Nordvent's turbines", source="b.txt",
+                      language="en", text=article, start=0, end=len(article), score=1.0, similarity=0.5)
+    q = parse_question("Who is the chief executive of the Baltic Rotor Company?")
+    d = decide(q, [passage], select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY), POLICY)
+    assert d.answer and "Ilse Varga" in d.evidence[0].text
+    history = [{"role": "user", "content": "Who builds Nordvent's turbines?"},
+               {"role": "assistant", "content": "The Baltic Rotor Company, at its plant in Gdynia [1]."}]
+    q = parse_question("Where is its plant?", history)
+    d = decide(q, [passage], select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY), POLICY)
+    assert d.answer and "Gdynia" in d.evidence[0].text  # named before, and asked again
+
+
 @pytest.mark.parametrize(
     "question",
     [
+        "What was Nordvent's revenue in dollars?",  # a figure in another unit (euros)
+        "How many people did Nordvent employ in its first month?",  # a figure of another time span
         "Who is the CEO of Contoso?",  # an entity the articles don't cover
         "What was Nordvent's profit margin?",  # a figure of another quantity
         "How much did Nordvent pay for the Szczecin site?",  # no sum bound to it
