@@ -627,6 +627,7 @@ def test_saved_conversations_reopen_after_reload_and_restart_rename_export_delet
         convs = page.locator("#na-convs")
         expect(convs).to_contain_text("What is Benoit Dupin's role at Apple?")
         page.locator("#na-new").click()
+        expect(page.locator(".na-user")).to_have_count(0)
         ask(page, "Who won the 2022 football World Cup?")
         expect(convs.locator("label")).to_have_count(2)
 
@@ -735,7 +736,7 @@ def test_settings_are_per_session_and_show_retrieval_scores(page, browser, url, 
     final = ask(page, "Who won the 2022 football World Cup?")  # refused: no model call needed
     rows = final.locator(".na-scores tbody tr")
     expect(rows).to_have_count(3)
-    expect(rows.first).to_contain_text(".txt")
+    expect(rows.first.locator(".na-file")).to_have_text(re.compile(r"\.(txt|md|html|pdf|docx)$"))
 
     other = new_context(browser)  # another browser keeps the server's default
     try:

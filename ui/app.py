@@ -579,7 +579,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         upload.upload(upload_started, upload, results, **fast).then(
             ingest_files, [upload, turns, busy, *lib_in], [results, library, article_choice, upload, chat, filter_docs],
             concurrency_id="library", concurrency_limit=1, **private)
-        gr.on([lib_search.input, lib_sort.input], lambda q, s: library_view(None, q, s), lib_in,
+        gr.on([lib_search.change, lib_sort.change], lambda q, s: library_view(None, q, s), lib_in,
               [library, article_choice], **fast)
         preview_btn.click(preview_article, article_choice, preview, **fast)
         remove_btn.click(ask_remove, article_choice, [confirm_box, confirm_text, removed], **fast)

@@ -23,7 +23,8 @@ CONTEXT_CHARS = 320
 """How much of the passage to show on each side of a highlighted quote."""
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
-_MD = re.compile(r"(\*\*|__|`+|(?<!\w)[*_](?=\S)|(?<=\S)[*_](?!\w))")
+_MD_PAIRS = [re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), re.compile(r"(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\1(?![\w*])"),
+             re.compile(r"(`+)(.+?)\1")]
 
 
 def esc(text: object) -> str:
@@ -38,7 +39,10 @@ def ordinal(n: int) -> str:
 def display_title(title: str) -> str:
     """A headline as plain text: Markdown emphasis and heading marks dropped, and a
     title the loader cut mid-clause ("…, which is…") ended at the clause before."""
-    t = " ".join(_MD.sub("", str(title or "")).split()).lstrip("#> ").strip()
+    t = str(title or "")
+    for pair in _MD_PAIRS:
+        t = pair.sub(r"\2", t)
+    t = " ".join(t.split()).lstrip("#> ").strip()
     for ell in ("…", "..."):
         if t.endswith(ell):
             body = t[: -len(ell)].rstrip(" ,;:")
