@@ -319,8 +319,7 @@ def library_table(documents: Sequence[Document], total: int | None = None, query
         return f'<div class="na-empty">No article matches “{esc(query)}”.</div>'
     rows = "".join(
         f'<tr data-doc="{esc(d.doc_id)}"><td data-label="Title" class="na-lib-title">{_doc_title(d)}</td>'
-        f'<td data-label="Published">{esc(getattr(d, "published", "") or "—")}</td>'
-        f'<td data-label="Author">{esc(getattr(d, "author", "") or "—")}</td>'
+        f'{_cell("Published", getattr(d, "published", ""))}{_cell("Author", getattr(d, "author", ""))}'
         f'<td data-label="File" class="na-file">{esc(d.source)}</td>'
         f'<td data-label="Language">{esc(d.language)}</td><td data-label="Chunks">{d.n_chunks}</td></tr>'
         for d in documents
@@ -332,6 +331,12 @@ def library_table(documents: Sequence[Document], total: int | None = None, query
         "<thead><tr><th>Title</th><th>Published</th><th>Author</th><th>File</th><th>Language</th><th>Chunks</th>"
         f"</tr></thead><tbody>{rows}</tbody></table>"
     )
+
+
+def _cell(label: str, value: str) -> str:
+    if not value:  # "—" on a wide table; left out of a phone's stacked card
+        return f'<td data-label="{label}" class="na-none">—</td>'
+    return f'<td data-label="{label}">{esc(value)}</td>'
 
 
 def _doc_title(d: Document) -> str:

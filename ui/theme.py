@@ -86,7 +86,6 @@ CSS = """
   background: var(--background-fill-primary); transition: box-shadow .3s; }
 .na-card.na-flash { box-shadow: 0 0 0 3px var(--color-accent); }
 .na-card-removed { border-style: dashed; }
-.na-card-removed .na-context { text-decoration: line-through; text-decoration-thickness: 1px; }
 .na-card-head { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
 .na-num { background: var(--na-num-bg); color: var(--na-num-fg); border-radius: 999px; font-size: .75rem;
   font-weight: 700; min-width: 1.3rem; text-align: center; padding: 0 .35rem; }
@@ -140,7 +139,9 @@ a.na-title { color: var(--na-link); }
   .na-header-row { flex-wrap: nowrap !important; gap: .4rem !important; }
   #na-theme { white-space: nowrap; flex: 0 0 auto !important; min-width: 5.5rem !important; padding: .2rem .5rem; }
   .na-user .na-bubble { max-width: 92%; }
-  .na-lib thead { display: none; }
+  .na-lib thead, .na-lib td.na-none { display: none !important; }
+  .na-lib { border: 0 !important; }
+  .na-lib caption { display: block; text-align: left; }
   .na-lib, .na-lib tbody, .na-lib tr, .na-lib td { display: block; width: 100%; box-sizing: border-box; }
   .na-lib tr { border: 1px solid var(--border-color-primary); border-radius: 8px; margin-bottom: .5rem; padding: .3rem; }
   .na-lib td { border: 0; padding: .1rem .3rem; }
