@@ -632,7 +632,9 @@ def test_saved_conversations_reopen_after_reload_and_restart_rename_export_delet
     ctx = new_context(browser)
     try:
         page = open_page(ctx, server["url"])
+        expect(page.locator("#na-conv-note")).to_contain_text("No saved conversations yet")
         ask(page, "What is Benoit Dupin's role at Apple?")
+        expect(page.locator("#na-conv-note")).not_to_contain_text("No saved conversations yet", use_inner_text=True)
         convs = page.locator("#na-convs")
         expect(convs).to_contain_text("What is Benoit Dupin's role at Apple?")
         page.locator("#na-new").click()
@@ -682,6 +684,36 @@ def test_saved_conversations_reopen_after_reload_and_restart_rename_export_delet
             other.close()
     finally:
         ctx.close()
+
+
+def sign_in(context, url: str, user: str, password: str) -> Page:
+    page = context.new_page()
+    page.goto(url)
+    page.locator("input[type=password]").wait_for()
+    page.locator("input:not([type=password])").first.fill(user)
+    page.locator("input[type=password]").fill(password)
+    page.locator("input[type=password]").press("Enter")
+    page.wait_for_selector("#na-question textarea")
+    return page
+
+
+def test_with_sign_in_conversations_follow_the_user_to_another_browser(browser, assistant):
+    app, url = start(assistant, auth=("ann", "s3cret"))
+    contexts = [new_context(browser), new_context(browser, "phone")]
+    try:
+        first = sign_in(contexts[0], url, "ann", "s3cret")
+        ask(first, "Who won the 2022 football World Cup?")
+        expect(first.locator("#na-convs")).to_contain_text("Who won the 2022 football World Cup?")
+        second = sign_in(contexts[1], url, "ann", "s3cret")  # another browser: no shared localStorage
+        second.locator("#na-sidebar .toggle-button").click()
+        expect(second.locator("#na-convs")).to_contain_text("Who won the 2022 football World Cup?")
+        second.locator("#na-convs").get_by_text("Who won the 2022 football World Cup?").click()
+        second.locator("#na-sidebar .toggle-button").click()
+        expect(second.locator(".na-refused")).to_contain_text("Not in the articles")
+    finally:
+        for c in contexts:
+            c.close()
+        app.close()
 
 
 def test_regenerate_and_edit_the_last_question(page):

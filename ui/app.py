@@ -334,10 +334,13 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         buttons = [gr.update(value=q, visible=True) for q in examples]
         buttons += [gr.update(visible=False)] * (N_EXAMPLES - len(buttons))
         bid = bid or uuid.uuid4().hex
-        note = render.notice(f"Saved conversations are off: {store_problem}", "error") if store_problem else ""
+        saved = conv_choices(owner(bid, request))
+        note = render.notice(f"Saved conversations are off: {store_problem}", "error") if store_problem else (
+            "" if saved else '<div class="na-nolist">' + render.notice(
+                "No saved conversations yet: each one is saved here after its first answer.", "info") + "</div>")
         return [bid, _empty_chat(a, docs), *library_view(docs), gr.update(choices=[
             (render.display_title(d.title), d.doc_id) for d in docs]),
-            gr.update(choices=conv_choices(owner(bid, request)), value=None), note, *buttons]
+            gr.update(choices=saved, value=None), note, *buttons]
 
     # -- library ------------------------------------------------------------
     def library_view(docs=None, query: str = "", sort: str = "Title") -> tuple:

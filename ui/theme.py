@@ -125,6 +125,8 @@ a.na-title { color: var(--na-link); }
 .na-preview { max-height: 28rem; overflow-y: auto; border: 1px solid var(--border-color-primary); border-radius: 10px;
   padding: .6rem .9rem; background: var(--background-fill-primary); }
 .na-preview h3 { margin: 0 0 .2rem; }
+/* "No saved conversations yet" goes once the list has one. */
+#na-sidebar:has(#na-convs input[type=radio]) .na-nolist { display: none; }
 /* The question box stays in view while the conversation scrolls: the
    container's overflow:hidden would make it the sticky box's scroller; clip does not. */
 .gradio-container { overflow: clip !important; }
