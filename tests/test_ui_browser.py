@@ -398,7 +398,7 @@ def test_notices_bubbles_and_grey_text_are_readable_in_both_themes(browser, url,
         page = open_page(ctx, url)
         expect(page.locator("body")).to_have_class("dark")  # honoured without touching the toggle
         refused = ask(page, "Who won the 2022 football World Cup?")
-        page.locator("#na-filter").get_by_text("Ask within chosen articles or dates").click()
+        page.locator("#na-filter").get_by_text("Ask within chosen articles or dates", exact=False).first.click()
         page.locator("#na-since input, #na-since textarea").fill("2024-13-45")
         error = ask(page, "What is Benoit Dupin's role at Apple?")
         assert error.get_attribute("data-state") == "error"
@@ -609,11 +609,12 @@ def test_metadata_pdf_and_docx_reach_the_cards_and_the_library(page, tmp_path):
 
 
 def test_filter_asks_within_chosen_articles_or_dates(page, assistant):
-    page.locator("#na-filter").get_by_text("Ask within chosen articles or dates").click()
+    page.locator("#na-filter").get_by_text("Ask within chosen articles or dates", exact=False).first.click()
     dupin = next(d for d in assistant.documents() if d.source == "004_f4b611562b8eb4e0.txt")
     page.locator("#na-filter-docs input").click()
     page.get_by_role("option", name=dupin.title).click()
     page.keyboard.press("Escape")
+    expect(page.locator("#na-filter")).to_contain_text("on: " + dupin.title)  # says so even when folded
     final = ask(page, "What is Benoit Dupin's role at Apple?")
     expect(page.locator(".na-user").last).to_contain_text("Within: " + dupin.title)
     assert final.get_attribute("data-state") == "answer", final.inner_text()

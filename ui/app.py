@@ -58,6 +58,7 @@ N_EXAMPLES = 3
 GRADIO_UPLOAD_FACTOR = 4
 """Gradio's own size cap sits this many times above the app's limit, so files
 just over the limit reach the app and get its message instead of Gradio's."""
+FILTER_LABEL = "Ask within chosen articles or dates"
 BUSY_HINT = ("An answer is still running: your question stays in the box. Press Stop, or send it when "
              "the answer is done.")
 
@@ -163,6 +164,14 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
     def controls(running: bool) -> tuple:
         """busy, Ask, Stop, the queue-place timer."""
         return (running, gr.update(visible=not running), gr.update(visible=running), gr.Timer(active=running))
+
+    def filter_label(doc_ids, since_, until_) -> Any:
+        """The filter's title says it is on, even while folded."""
+        try:
+            _, scope = scope_of(doc_ids, since_, until_)
+        except ValueError as exc:
+            return gr.update(label=f"{FILTER_LABEL} — check the dates: {exc}"[:160])
+        return gr.update(label=f"{FILTER_LABEL} — on: {scope}" if scope else FILTER_LABEL)
 
     # -- chat ---------------------------------------------------------------
     def stage(question: str | None, turns: list[dict], busy: bool, doc_ids, since, until) -> tuple:
@@ -493,7 +502,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                     regen_btn = gr.Button("Regenerate", size="sm", scale=0, min_width=110, elem_id="na-regen")
                     edit_btn = gr.Button("Edit last question", size="sm", scale=0, min_width=150, elem_id="na-edit")
                     new_btn = gr.Button("New conversation", size="sm", scale=0, min_width=150, elem_id="na-new")
-                with gr.Accordion("Ask within chosen articles or dates", open=False, elem_id="na-filter"):
+                with gr.Accordion(FILTER_LABEL, open=False, elem_id="na-filter") as filter_box:
                     filter_docs = gr.Dropdown(label="Articles (none chosen: the whole library)", choices=[],
                                               multiselect=True, value=[], elem_id="na-filter-docs")
                     with gr.Row():
@@ -593,6 +602,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                           concurrency_id="library", concurrency_limit=1, **private)
         library_tab.select(lambda q, s: library_view(None, q, s), lib_in, [library, article_choice], **fast)
         chat_tab.select(refresh_chat, [turns, busy], [chat, filter_docs], **fast)
+        gr.on([filter_docs.change, since.change, until.change], filter_label, filters, filter_box, **fast)
         top_k.input(set_top_k, top_k, [top_k_state, top_k_note], **fast)
         demo.load(on_load, [browser_id], [browser_id, chat, library, article_choice, filter_docs, conv_list,
                                           conv_note, *example_buttons], **fast)
