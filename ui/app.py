@@ -22,10 +22,8 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import logging
-import queue
 import re
 import tempfile
-import threading
 import uuid
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -40,14 +38,13 @@ from assistant.errors import PortInUseError
 from starlette.middleware import Middleware
 
 from . import render
+from .answering import ANSWER_QUEUE, article_text, kinds, place_in_line, stream_answer, turn_history
 from .conversations import ConversationError, ConversationStore, to_markdown
 from .guard import Guard
 from .theme import CHAT_JS, CSS, THEME_ON_LOAD_JS, THEME_TOGGLE_JS, theme
 
 log = logging.getLogger(__name__)
 
-ANSWER_QUEUE = "answers"
-"""Concurrency group shared by the chat and the /ask API: one answer at a time."""
 QUEUE_MAX = 64
 SEED_EXAMPLES = [
     "Which AWS chip is Apple evaluating for pre-training its models?",
@@ -81,7 +78,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
     which also apply the page's CSS, the upload size limit and the sign-in throttle.
     At most `queue_max` answers wait; past that, "Queue is full, try again"."""
     a = assistant
-    max_bytes = int(max_upload_mb * 1024 * 1024)
+    max_bytes = int(max_upload_mb * 1_000_000)  # decimal MB, as every message says
     limit = f"{max_upload_mb:g} MB"
     store, store_problem = conversations, ""
     if store is None:
@@ -225,7 +222,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
             user = render.user_message(question, scope)
             yield (render.conversation(turns, docs_now, [user, render.draft_message("")]), skip, skip, skip, skip,
                    gr.Timer(active=False), skip, skip, skip)
-            history = [h for t in turns for h in _history(t)]
+            history = [h for t in turns for h in turn_history(t)]
             kwargs: dict[str, Any] = {}
             if where is not None:
                 kwargs["where"] = where
@@ -233,7 +230,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                 kwargs["top_k"] = int(k)
             draft = ""
             answer = None
-            for item in _stream(a, question, history, **kwargs):
+            for item in stream_answer(a, question, history, **kwargs):
                 if isinstance(item, Answer):
                     answer = item
                 else:
@@ -277,7 +274,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
 
     def queue_place(turns: list[dict], current: dict, request: gr.Request) -> Any:
         """Re-render the waiting bubble with this tab's place in the answer queue."""
-        place = _place_in_line(demo, request.session_hash if request else None)
+        place = place_in_line(demo, request.session_hash if request else None)
         if not place or not current:
             return gr.skip()
         tail = [render.user_message(current.get("question", ""), current.get("scope", "")),
@@ -371,7 +368,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
             size = p.stat().st_size if p.exists() else 0
             if p.suffix.lower() not in suffixes:
                 refused.append((p.name, f"{p.suffix or 'no extension'} files cannot be read; upload "
-                                        f"{_kinds(suffixes)} files"))
+                                        f"{kinds(suffixes)} files"))
             elif size > max_bytes:
                 refused.append((p.name, f"{render.mb(size)} is over the {limit} limit per file; split it or "
                                         "ingest it on the server with `assistant ingest`"))
@@ -412,7 +409,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         doc = next((d for d in _documents(a) if d.doc_id == doc_id), None)
         if doc is None:
             return render.notice("That article is no longer in the library.", "error")
-        return render.preview(doc, _article_text(a, doc_id))
+        return render.preview(doc, article_text(a, doc_id))
 
     def ask_remove(doc_id: str | None) -> tuple:
         if not doc_id:
@@ -518,7 +515,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                                            elem_id="na-lib-sort")
                 library = gr.HTML(render.library_table(_documents(a)), elem_id="na-library")
                 upload = gr.File(
-                    label=f"Add articles: {_kinds(suffixes)}, up to {limit} each",
+                    label=f"Add articles: {kinds(suffixes)}, up to {limit} each",
                     file_count="multiple", type="filepath", elem_id="na-upload",
                 )
                 results = gr.HTML(elem_id="na-results")
@@ -692,89 +689,10 @@ def _empty_chat(a: Assistant, docs=None) -> str:
 def _advice(exc: AssistantError, api: bool = False) -> str:
     msg = str(exc)
     if isinstance(exc, EmptyLibraryError) and not api:
-        msg += f" In this page: open the Library tab and upload {_kinds(_suffixes())} articles."
+        msg += f" In this page: open the Library tab and upload {kinds(_suffixes())} articles."
     elif isinstance(exc, ModelError):
         msg += " (This must be fixed on the server; then restart `assistant serve`.)"
     return msg
-
-
-def _stream(a: Assistant, question: str, history: list[dict], **kwargs: Any) -> Iterator[str | Answer]:
-    """a.stream() run in its own thread, its items relayed here.
-
-    If the browser goes away or the user presses Stop, this generator is
-    closed: the worker then stops at the next sentence and closes a.stream(),
-    which releases the model for the next question."""
-    q: queue.Queue = queue.Queue()
-    stop = threading.Event()
-
-    def work() -> None:
-        gen = a.stream(question, history, **kwargs)
-        try:
-            for item in gen:
-                if stop.is_set():
-                    break
-                q.put(("item", item))
-        except BaseException as exc:  # relayed to the caller
-            q.put(("error", exc))
-        finally:
-            gen.close()
-            q.put(("end", None))
-
-    threading.Thread(target=work, name="answer", daemon=True).start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        stop.set()
-
-
-def _history(turn: dict) -> list[dict]:
-    answer = turn.get("answer")
-    if not answer:
-        return []
-    return [{"role": "user", "content": answer.get("question") or turn.get("question", "")},
-            {"role": "assistant", "content": answer.get("text", "")}]
-
-
-def _place_in_line(app: gr.Blocks, session_hash: str | None) -> int | None:
-    """1 for the next answer to run, 2 for the one after... None when this
-    session has no answer waiting (it runs, or it has not joined yet)."""
-    q = getattr(app, "_queue", None)
-    waiting = q.event_queue_per_concurrency_id.get(ANSWER_QUEUE) if q and session_hash else None
-    if waiting is None:
-        return None
-    for i, event in enumerate(list(waiting.queue), 1):
-        if event.session_hash == session_hash:
-            return i
-    return None
-
-
-def _article_text(a: Assistant, doc_id: str) -> str:
-    """An article's cleaned text, rebuilt from its stored chunks (they overlap)."""
-    try:
-        chunks = sorted(a.library.store.get(a.library.lexical.doc_chunk_ids(doc_id)), key=lambda c: c.start)
-    except (AssistantError, AttributeError) as exc:
-        log.warning("preview of %s: %s", doc_id, exc)
-        return ""
-    text, end = "", 0
-    for c in chunks:
-        if c.start >= end:
-            text += ("\n" if text else "") + c.text
-        elif c.end > end:
-            text += c.text[end - c.start:]
-        end = max(end, c.end)
-    return text
-
-
-def _kinds(suffixes: Sequence[str]) -> str:
-    names = [s for s in suffixes if s not in (".markdown", ".htm")]
-    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
 def _public_url(host: str, port: int, url: str | None) -> str:

@@ -14,6 +14,7 @@ now, so a source whose article was removed says so.
 from __future__ import annotations
 
 import html
+import math
 import re
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -54,7 +55,10 @@ def display_title(title: str) -> str:
 
 
 def mb(n_bytes: float) -> str:
-    return f"{n_bytes / 1e6:.1f} MB" if n_bytes < 10e6 else f"{n_bytes / 1e6:.0f} MB"
+    """Rounded up, so a file just over a limit never reads as exactly the limit."""
+    if n_bytes < 10e6:
+        return f"{math.ceil(n_bytes / 1e5) / 10:g} MB"
+    return f"{math.ceil(n_bytes / 1e6):d} MB"
 
 
 # -- conversation ------------------------------------------------------------
