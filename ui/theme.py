@@ -110,6 +110,10 @@ a.na-title { color: var(--na-link); }
 .na-scores td, .na-scores th, .na-library td, .na-library th { border-bottom: 1px solid var(--border-color-primary);
   padding: .25rem .4rem; text-align: left; vertical-align: top; }
 .na-library caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
+.na-library, .na-library * { border-left: 0 !important; border-right: 0 !important; border-top: 0 !important;
+  border-color: var(--border-color-primary) !important; }
+table.na-library { border: 0 !important; }
+@media (min-width: 641px) { .na-lib td.na-file { white-space: nowrap; } }
 .na-lib a { color: var(--na-link); }
 .na-empty { padding: 1rem; border: 1px dashed var(--border-color-primary); border-radius: 10px; color: var(--body-text-color); }
 .na-empty ul { margin: .4rem 0 0 1rem; }
