@@ -312,10 +312,12 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
         return (gr.update(choices=conv_choices(who), value=cid), render.notice("Renamed.", "ok"),
                 export_file(who, cid))
 
-    def delete_conversation(cid: str, bid: str, request: gr.Request) -> tuple:
+    def delete_conversation(cid: str, busy: bool, bid: str, request: gr.Request) -> tuple:
         who = owner(bid, request)
         if not store or not cid:
             return (gr.skip(),) * 7 + (render.notice("Open a saved conversation first, then delete it.", "info"),)
+        if busy:
+            return (gr.skip(),) * 7 + (render.notice("Stop the running answer before deleting.", "info"),)
         try:
             store.delete(who, cid)
         except ConversationError as exc:
@@ -580,7 +582,7 @@ def build_app(assistant: Assistant, *, show_scores_default: bool = False, max_up
                          **fast)
         rename_box.submit(rename_conversation, [conv_id, rename_box, browser_id], [conv_list, conv_note, export_btn],
                           **fast)
-        delete_btn.click(delete_conversation, [conv_id, browser_id],
+        delete_btn.click(delete_conversation, [conv_id, busy, browser_id],
                          [conv_list, chat, turns, conv_id, rename_box, export_btn, examples_row, conv_note], **fast)
         theme_btn.click(None, None, None, js=THEME_TOGGLE_JS, **fast)
 
