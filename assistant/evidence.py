@@ -229,14 +229,15 @@ class _Meaning:
     def __init__(self, embedder: Embedder, policy: AnswerPolicy) -> None:
         self.embedder = embedder
         self.threshold = policy.term_meaning_similarity
+        self.min_letters = policy.meaning_min_letters
         try:
             self.cache = self._vectors.setdefault(embedder, {})
         except TypeError:  # an embedder that cannot be weakly referenced
             self.cache = {}
 
     def held(self, term: str, window: set[str]) -> bool:
-        candidates = [w for w in window if len(w) > 2 and not w.isdigit()]
-        if not candidates:
+        candidates = [w for w in window if len(w) >= self.min_letters and not any(c.isdigit() for c in w)]
+        if len(term) < self.min_letters or not candidates:
             return False
         missing = [w for w in dict.fromkeys([term, *candidates]) if w not in self.cache]
         if missing:

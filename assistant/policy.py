@@ -53,6 +53,9 @@ class AnswerPolicy:
     "sell"), which word vectors cannot tell apart; figures stay bound to
     their attribute by the words themselves, so such a pass cannot move a
     sum or a share."""
+    meaning_min_letters: int = 4
+    """Words this short are never matched by meaning: the vectors of
+    acronyms and short words crowd together ("ceo" / "ai": 0.79)."""
     min_unit_words: int = 4
     """Shorter spans (headings, bylines) are not sentences that can answer."""
     prompt_evidence: int = 4

@@ -1,5 +1,5 @@
-"""Answer figures with the configured model, side by side: the seed dev set,
-the EU AI Act dev corpus, and the held-out set (never used for tuning).
+"""Answer figures with the configured model, side by side: the dev sets
+(seeds, EU AI Act, tram) and the two held-out sets (never used for tuning).
 Prints; asserts nothing.
 
     .venv/bin/python benchmarks/bench_answers.py
@@ -20,10 +20,17 @@ from assistant.evaluation import run_eval  # noqa: E402
 
 DATA = ROOT / "tests/data"
 CORPORA = {  # name: (articles, questions, conversations)
-    "seeds (dev)": (ROOT / "seeds", DATA / "dev_qa.jsonl", DATA / "dev_conversations.jsonl"),
-    "AI Act (dev)": (DATA / "ai_act", DATA / "ai_act_qa.jsonl", None),
+    "seeds": (ROOT / "seeds", DATA / "dev_qa.jsonl", DATA / "dev_conversations.jsonl"),
+    "seeds+": (ROOT / "seeds", DATA / "extra/seeds_extra_qa.jsonl", None),
+    "AI Act": (DATA / "ai_act", DATA / "ai_act_qa.jsonl", None),
+    "AI Act+": (DATA / "ai_act", DATA / "extra/ai_act_extra_qa.jsonl", None),
+    "tram (dev2)": (DATA / "dev2/articles", DATA / "dev2/qa.jsonl", DATA / "dev2/conversations.jsonl"),
     "held-out": (DATA / "heldout/articles", DATA / "heldout/qa.jsonl", DATA / "heldout/conversations.jsonl"),
+    "held-out 2": (ROOT / "benchmarks/heldout2/articles", ROOT / "benchmarks/heldout2/qa.jsonl",
+                   ROOT / "benchmarks/heldout2/conversations.jsonl"),
 }
+"""The dev sets (tuned on): the seeds, the AI Act and the tram corpus, with
+extra questions ("+") for the first two. The held-out sets were never tuned on."""
 
 
 def main() -> None:
@@ -38,9 +45,9 @@ def main() -> None:
             model = a.settings.chat_model
     print(f"chat model: {model}")
     keys = list(next(iter(results.values())))
-    print(f"{'metric':<20}" + "".join(f"{n:>16}" for n in results))
+    print(f"{'metric':<20}" + "".join(f"{n:>12}" for n in results))
     for k in keys:
-        print(f"{k:<20}" + "".join(f"{str(results[n][k]):>16}" for n in results))
+        print(f"{k:<20}" + "".join(f"{str(results[n][k]):>12}" for n in results))
 
 
 if __name__ == "__main__":

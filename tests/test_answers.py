@@ -187,7 +187,29 @@ def test_eval_floors_on_the_ai_act_corpus(tmp_path):
     report = run_eval(a, DATA / "ai_act_qa.jsonl", None, {p.stem: p.read_text() for p in corpus.glob("*.txt")})
     m = report.metrics()
     assert m["questions"] == 20 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.79 / 1.00 / 0.00 / 0.88);
-    # citation precision is below issue 8's 0.95 target on this corpus, and the floor says so.
-    assert m["answer_accuracy"] >= 0.7 and m["refusal_accuracy"] >= 0.9
-    assert m["false_refusals"] <= 0.2 and m["citation_precision"] >= 0.8
+    # Floors below the measured figures in the README (0.93 / 1.00 / 0.00 / 0.94).
+    assert m["answer_accuracy"] >= 0.85 and m["refusal_accuracy"] >= 0.9
+    assert m["false_refusals"] <= 0.1 and m["citation_precision"] >= 0.85
+    extra = run_eval(a, DATA / "extra/ai_act_extra_qa.jsonl", None,
+                     {p.stem: p.read_text() for p in corpus.glob("*.txt")}).metrics()
+    # Measured 0.80 / 1.00 / 0.00 / 1.00 on the 16 extra questions and traps.
+    assert extra["answer_accuracy"] >= 0.6 and extra["refusal_accuracy"] >= 0.8
+    assert extra["quote_validity"] == 1.0
+
+
+def test_eval_floors_on_the_tram_corpus_and_the_extra_dev_questions(tmp_path):
+    # A third topic, with a French article, paraphrased and cross-language
+    # questions, the four kinds of trap and follow-ups (tests/data/dev2).
+    from assistant.evaluation import run_eval
+
+    corpus = DATA / "dev2/articles"
+    a = Assistant(data_dir=tmp_path / "data")
+    a.ingest([corpus])
+    report = run_eval(a, DATA / "dev2/qa.jsonl", DATA / "dev2/conversations.jsonl",
+                      {p.stem: p.read_text() for p in corpus.glob("*.txt")})
+    m = report.metrics()
+    assert m["questions"] == 28 and m["quote_validity"] == 1.0
+    # Floors below the measured figures in the README (0.83 / 0.90 / 0.06 / 0.94, follow-ups 0.57).
+    assert m["answer_accuracy"] >= 0.7 and m["refusal_accuracy"] >= 0.8
+    assert m["false_refusals"] <= 0.2 and m["citation_precision"] >= 0.85
+    assert m["followup_accuracy"] >= 0.4
