@@ -26,7 +26,7 @@ from typing import Sequence
 
 from .figures import Quantity, names, quantities, tokens
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import fold, sentence_spans, term_in, terms, words
+from .text import fold, sentence_spans, stem, term_in, terms, words
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
@@ -94,8 +94,11 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
         if fold(phrase) not in folded_source:
             return f"quoted phrase “{phrase}” is not in the source"
     source_terms = set(terms(source))
+    # A name is matched exactly, never by a shared prefix: "Trainium" is not
+    # "training", "Austria" is not "Australia".
+    source_words = source_terms | {t.folded for t in tokens(source)} | {stem(t.text) for t in tokens(source)}
     for name in names(sentence, policy):
-        if not all(term_in(t, source_terms) for t in terms(name)):
+        if not all(t in source_words for t in terms(name)):
             return f"name {name!r} is not in the source"
     if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(source)):
         return "it negates what the source says, or the reverse"

@@ -114,6 +114,9 @@ SOURCE_SERVICE = "The platform runs on Private Cloud Compute, a service built on
         ("Karen Holm joined Nordvent in 2019.", SOURCE_CEO, "2019"),
         ("Karen Holm never spoke in Aarhus.", SOURCE_CEO, "negates"),
         ("Nordvent's chief executive, Karen Holm.", SOURCE_CEO, "fragment"),  # no verb: states nothing
+        # a name invented by the model, close in spelling to a word of the source
+        ("Apple is evaluating the Trainium2 chip.", "Apple is evaluating new chips for AI model pre-training.",
+         "trainium"),
         # a figure of a list moved to the list's first item
         ("Bans on prohibited practices apply nine months after.",
          "Bans apply six months after the law enters into force, codes of practice after nine months.", "9 is not said"),
