@@ -11,9 +11,14 @@ asked kind:
   and at least one is in the unit or headline;
 - enough of the question's other terms are there (or, across languages or
   in paraphrase, the meaning is close);
-- a figure is bound to what the question measures ("fine", "budget");
+- a figure is bound to what the question measures ("fine", "budget"), in
+  the unit it asks for ("in euros") and for the time span it names;
 - it holds an answer of the asked kind (a sum, a date, a name...) and says
   something the question does not.
+
+Units that state the answer fully (a full date, a located place, a full
+name, a counted noun beside its figure) rank above those that only hint at
+it, and a lead paragraph under a dateline carries the dateline.
 """
 
 from __future__ import annotations
