@@ -176,7 +176,12 @@ def test_bad_requests_are_400(http, client):
     assert "101" in err["message"]
     error_of(http.post("/v1/search", json={"query": "x", "k": 0}), 400)
     error_of(http.post("/v1/embeddings", json={"input": []}), 400)
-    error_of(http.post("/v1/documents", files={"file": ("x.pdf", b"%PDF", "application/pdf")}), 400)
+    err = error_of(http.post("/v1/documents", files={"file": ("x.exe", b"MZ", "application/octet-stream")}), 400)
+    assert err["code"] == "unsupported_file"
+    # A PDF is a supported kind: a damaged one is skipped with its reason, and nothing is added.
+    broken = http.post("/v1/documents", files={"file": ("x.pdf", b"%PDF", "application/pdf")})
+    assert broken.status_code == 200 and broken.json()["data"][0]["status"] == "skipped"
+    assert "damaged" in broken.json()["data"][0]["reason"]
     error_of(http.get("/v1/nothing-here"), 404)
     with pytest.raises(openai.BadRequestError, match="question is empty"):
         ask(client, ("user", ""))
