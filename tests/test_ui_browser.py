@@ -18,6 +18,7 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 from assistant import Answer, Assistant  # noqa: E402
 from ui_support import SCREENSHOTS, SEED_NAMES, fold, free_port, start  # noqa: E402
@@ -769,9 +770,17 @@ def test_settings_are_per_session_and_show_retrieval_scores(page, browser, url, 
     page.get_by_role("tab", name="Settings").click()
     expect(page.locator("#na-model")).to_have_text(assistant.settings.chat_model)
     k = assistant.settings.top_k
-    page.locator("#na-topk input[type=number]").fill("3")
-    page.locator("#na-topk input[type=number]").press("Enter")
-    expect(page.get_by_text("Retrieving 3 passages per question")).to_be_visible()
+    box = page.locator("#na-topk input[type=number]")
+    note = page.get_by_text("Retrieving 3 passages per question")
+    for _ in range(3):  # an edit made while the page's load event is still running can be missed once
+        box.fill("3")
+        box.press("Enter")
+        try:
+            note.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    expect(note).to_be_visible()
     assert assistant.settings.top_k == k  # not changed for everyone
     page.locator("#na-scores input[type=checkbox]").check()
     page.get_by_role("tab", name="Chat").click()
