@@ -17,7 +17,7 @@ from .evidence import Evidence
 from .figures import fits_kind, names, number_values
 from .policy import AnswerPolicy
 from .question import Question
-from .text import fold, term_in, terms, words
+from .text import term_in, terms, words
 from .verify import Verdict
 
 
@@ -39,8 +39,8 @@ class Assembler:
         self.dropped: list[dict[str, str]] = []
         self.mode = "generated"
         self.conflict = False
-        self._own_names = {fold(w) for e in question.entities for w in words(e)}
-        self._question_names = self._own_names | {fold(w) for n in question.carried for w in words(n)}
+        self._own_names = question.name_words
+        self._question_names = question.known_names
 
     # -- the model's sentences ------------------------------------------------
     def offer(self, verdict: Verdict) -> str | None:

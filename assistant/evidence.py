@@ -132,9 +132,8 @@ class _Known:
 
     def __init__(self, q: Question, policy: AnswerPolicy) -> None:
         self.acronyms = _acronyms(q)
-        self.own_names = {fold(w) for e in q.entities for w in words(e)}
-        """The question's own names: an answer must name something else."""
-        self.names = self.own_names | {fold(w) for n in q.carried for w in words(n)}
+        self.own_names = q.name_words
+        self.names = q.known_names
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
         self.words = {fold(w) for w in words(q.text)} | self.names

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import STOPWORDS, fold, stem
@@ -249,6 +250,12 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
     return False
 
 
+@lru_cache(maxsize=8)
+def _stems(words: frozenset[str]) -> frozenset[str]:
+    """The stems of a policy word list, worked out once per list."""
+    return frozenset(stem(w) for w in words)
+
+
 def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY,
               category: str = "") -> bool:
     """Whether `text` holds an answer of `kind` (see question.KINDS); for a
@@ -265,7 +272,7 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         return has_count(text, policy)
     if kind == "number":
         return bool(quantities(text, policy))
-    if kind == "choice" and category and category in {stem(c) for c in policy.named_categories}:
+    if kind == "choice" and category and category in _stems(policy.named_categories):
         kind = "person"  # "which company": answered by a name
     if kind in ("person", "place"):
         found = names(text, policy)

@@ -63,6 +63,16 @@ class Question:
         return [t for e in self.entities for t in terms(e)]
 
     @property
+    def name_words(self) -> set[str]:
+        """The folded words of the question's own names: an answer must name something else."""
+        return {fold(w) for e in self.entities for w in words(e)}
+
+    @property
+    def known_names(self) -> set[str]:
+        """`name_words` and the words of the names carried from the conversation."""
+        return self.name_words | {fold(w) for n in self.carried for w in words(n)}
+
+    @property
     def all_terms(self) -> list[str]:
         """Every content term the question asks about, entities first."""
         return list(dict.fromkeys(self.entity_terms + list(self.topic) + list(self.attribute)))
@@ -84,7 +94,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # The word after "how" ("how long", "how much") belongs to the question
     # phrase that sets the kind, not to what the question is about.
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
-    phrase |= {"temps"} if re.search(r"\bcombien de temps\b|\bpendant combien\b|\bdepuis combien\b", " ".join(folded)) else set()
+    phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
     ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     topic = tuple(
@@ -127,6 +137,12 @@ def is_request(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     return creative or tampering or imperative
 
 
+_OPENERS = {"who": "person", "whom": "person", "whose": "person", "qui": "person", "where": "place", "ou": "place",
+            "où": "place", "when": "date", "quand": "date", "why": "reason", "pourquoi": "reason"}
+"""Question words that set the kind when they open the question, whatever nouns follow."""
+_DURATION = re.compile(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b")
+
+
 def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy) -> tuple[str, list[str]]:
     """The kind of answer and the words a figure must be bound to. Money nouns
     are looked up with their accents ("salariés" is staff, "salaries" pay)."""
@@ -142,12 +158,10 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
 
     if re.search(r"\b(percentage|percent|proportion|pourcentage)\b", joined) or re.search(r"\bwhat share\b|\bquelle part\b", joined):
         return "percent", after("percentage") or after("percent") or after("pourcentage") or after("proportion")
-    opener = re.match(r"^\W*(who|whom|whose|qui|where|ou|où|when|quand|why|pourquoi)\b", joined)
-    if opener:  # "Who wrote the report on the costs?" asks for a person, whatever nouns follow
-        w = opener.group(1)
-        return ("person" if w in ("who", "whom", "whose", "qui") else "place" if w in ("where", "ou", "où")
-                else "date" if w in ("when", "quand") else "reason"), []
-    if re.search(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b", joined):
+    opener = re.match(r"^\W*(\w+)", joined)
+    if opener and opener.group(1) in _OPENERS:  # "Who wrote the report on the costs?" asks for a person
+        return _OPENERS[opener.group(1)], []
+    if _DURATION.search(joined):
         return "duration", []
     if re.search(r"\bhow many\b|\bnumber of\b|\bnombre de\b", joined) or re.search(r"\bcombien d(e|es)?\b(?! temps)", joined):
         counted = after("how", "many") or after("number", "of") or after("nombre", "de") or after("combien", "de") or after("combien", "d")
@@ -159,15 +173,12 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "money", money_nouns or verbs
     if re.search(r"\bhow (much|old|far|often|big|large|high|fast)\b|\bcombien\b|\bwhat number\b|\bquel nombre\b", joined):
         return "number", []
-    if re.search(r"^\W*(when|quand)\b|\b(what|which|quel|quelle|in which|in what|en quelle|à quelle|a quelle) (year|date|day|month|time|année|annee|date|jour|mois|heure)\b", joined):
+    if re.search(r"\b(what|which|quel|quelle|in which|in what|en quelle|à quelle|a quelle) (year|date|day|month|time|année|annee|date|jour|mois|heure)\b", joined):
         return "date", []
-    if re.search(r"^\W*(where|ou|où)\b|\b(which|what|quel|quelle|dans quelle|in which|in what) (city|country|town|place|state|region|venue|ville|pays|lieu|région|region)\b", joined):
+    if re.search(r"\b(which|what|quel|quelle|dans quelle|in which|in what) (city|country|town|place|state|region|venue|ville|pays|lieu|région|region)\b", joined):
         return "place", []
-    if re.search(r"^\W*(who|whom|whose|qui)\b", joined) or re.search(
-            r"\b(which|what|quel|quelle) (person|people|official|personne)\b", joined):
+    if re.search(r"\b(which|what|quel|quelle) (person|people|official|personne)\b", joined):
         return "person", []
-    if re.search(r"^\W*(why|pourquoi)\b", joined):
-        return "reason", []
     if head and (head[0] in policy.auxiliaries or joined.startswith("est-ce")):
         return "yesno", []
     if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined):

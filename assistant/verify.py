@@ -96,7 +96,7 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     source_terms = set(terms(source))
     # A name is matched exactly, never by a shared prefix: "Trainium" is not
     # "training", "Austria" is not "Australia".
-    source_words = source_terms | {t.folded for t in tokens(source)} | {stem(t.text) for t in tokens(source)}
+    source_words = source_terms | {w for t in tokens(source) for w in (t.folded, stem(t.text))}
     for name in names(sentence, policy):
         if not all(t in source_words for t in terms(name)):
             return f"name {name!r} is not in the source"
