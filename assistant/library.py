@@ -139,9 +139,10 @@ class Library:
         generation = self.store.generation()
         if generation == self._seen_generation:
             return
-        if self._seen_generation is not None:
-            with self.rw.write():
-                self.store.reopen()
+        # Also the first time: the client may have been opened while another
+        # process was writing, and what it cached then is stale now.
+        with self.rw.write():
+            self.store.reopen()
         self._sync()
         self._seen_generation = generation
 

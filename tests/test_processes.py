@@ -28,10 +28,10 @@ def _catalog_rows(data: Path, since: float = 0.0) -> int:
         return 0
 
 
-def _ingest_process(folder: Path, data: Path, batch: int = 8) -> subprocess.Popen:
+def _ingest_process(folder: Path, data: Path, batch: int = 8, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "assistant.cli", "--data-dir", str(data), "ingest", str(folder)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=stderr, cwd=ROOT,
         env={**os.environ, "ASSISTANT_INGEST_BATCH": str(batch)},
     )
 
@@ -95,8 +95,9 @@ def test_two_concurrent_ingests_then_check_finds_no_difference(tmp_path):
     _small_index_collection(data)
     write_articles(tmp_path / "a", 30, seed=2, tag="A")
     write_articles(tmp_path / "b", 30, seed=3, tag="B")
-    procs = [_ingest_process(tmp_path / name, data, batch=16) for name in ("a", "b")]
-    assert [p.wait(timeout=600) for p in procs] == [0, 0]
+    procs = [_ingest_process(tmp_path / name, data, batch=16, stderr=subprocess.PIPE) for name in ("a", "b")]
+    ends = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err.decode()[-3000:] for _, err in ends]
     _assert_whole(data, 60)
 
 

@@ -527,8 +527,9 @@ def test_library_upload_search_preview_confirm_remove_and_stale_chat(page, tmp_p
     expect(page.locator("#na-library tbody tr")).to_have_count(n)
     page.locator("#na-lib-sort input").click()
     page.get_by_role("option", name="File").click()
-    files = page.locator("#na-library tbody td.na-file").all_inner_texts()
-    assert files == sorted(files, key=str.lower)
+    # the table is re-rendered after the click: wait for the order, never read it at once
+    by_file = sorted((d.source for d in assistant.documents()), key=str.lower)
+    expect(page.locator("#na-library tbody td.na-file")).to_have_text(by_file)
 
     page.locator("#na-remove-choice input").click()
     page.get_by_role("option", name="Vellmora lantern festival names new organizer — lantern_festival.txt").click()
