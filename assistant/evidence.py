@@ -94,6 +94,8 @@ def select_evidence(
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
         own = set(terms(text))
+        # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
+        own |= {t for acronym, _, stands_for in known.acronyms if acronym in own for t in stands_for}
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
         # Scored on the sentence; its headline counts at a discount, since it
@@ -116,7 +118,8 @@ def select_evidence(
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
                             round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why, specific,
                             round(rank, 4)))
-    out.sort(key=lambda e: (-e.answers, -e.rank))
+    first = question.kind in policy.specific_first_kinds and not question.identifies
+    out.sort(key=lambda e: (-e.answers, -(first and e.specific), -e.rank))
     return out
 
 
@@ -139,9 +142,10 @@ class _Known:
         self.words = {fold(w) for w in words(q.text)} | self.names
 
 
-def _acronyms(q: Question) -> list[tuple[str, set[str]]]:
-    """(acronym, names of the question it covers) for each run of words that
-    opens and closes with a capital: its content words' initials, folded."""
+def _acronyms(q: Question) -> list[tuple[str, set[str], set[str]]]:
+    """(acronym, names of the question it covers, terms it stands for) for each
+    run of words that opens and closes with a capital: its content words'
+    initials, folded."""
     ws = words(q.text)
     out = []
     for i, w in enumerate(ws):
@@ -155,7 +159,7 @@ def _acronyms(q: Question) -> list[tuple[str, set[str]]]:
                 span = {fold(x) for x in ws[i:j + 1]}
                 named = {e for e in q.entities if all(fold(x) in span for x in words(e))}
                 if named:
-                    out.append(("".join(fold(x)[0] for x in content), named))
+                    out.append(("".join(fold(x)[0] for x in content), named, set(terms(" ".join(content)))))
             break
     return out
 
@@ -167,7 +171,7 @@ def _why_not(
     """'' when the unit answers the question, else the first reason it doesn't."""
     # A name written as its acronym ("ARTE" for "Autorité régionale de
     # transport de l'Estrie") is the name.
-    short = {e for acronym, named in known.acronyms if acronym in window for e in named}
+    short = {e for acronym, named, _ in known.acronyms if acronym in window for e in named}
     in_window = [e for e in q.entities if e in short or all(term_in(t, window) for t in terms(e))]
     for e in q.entities:
         if e not in in_window and not all(term_in(t, article) for t in terms(e)):

@@ -69,6 +69,12 @@ class AnswerPolicy:
     month or a year, not only "on Wednesday"; a place after "in" or in a
     dateline; an enumeration for a list question), so it wins over a nearly
     as relevant unit that only hints at the answer."""
+    specific_first_kinds: frozenset[str] = frozenset({"person"})
+    """Kinds whose answer is a thing a unit names or does not: for these, a
+    unit that states the answer fully comes before every unit that only hints
+    at it, however much better that one matches the wording ("Who leads the
+    authority?" is answered by the sentence that names its director, not by the
+    one that repeats the authority's full name)."""
     dateline_max_words: int = 8
     """A news article's first line this short that holds a date is its
     dateline ("Strasbourg, March 13, 2024"): it dates and places the lead
@@ -89,8 +95,9 @@ class AnswerPolicy:
     binding_window: int = 3
     """The nearest content words (this many on each side) of a figure or a
     name in a generated sentence say what the figure is ("revenue $5
-    billion"); at least half of them must sit within `source_binding_window`
-    words of the same figure or name in the source."""
+    billion") or what the name did; the nearest on each side and at least half
+    of them must sit within `source_binding_window` (`name_binding_window` for
+    a name) words of the same figure or name in the source."""
     source_binding_window: int = 10
     """How near a binding word must be in the source: a news sentence may put
     a clause between a figure and what it measures."""

@@ -81,6 +81,11 @@ class Question:
     def wants_figure(self) -> bool:
         return self.kind in ("percent", "money", "count", "number", "duration")
 
+    @property
+    def identifies(self) -> bool:
+        """"Who is Benoit Dupin?": asks what a named one is, not for a name."""
+        return self.kind == "person" and bool(self.entities) and not (self.topic or self.attribute)
+
 
 def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy = DEFAULT_POLICY) -> Question:
     """Parse `text`; `history` ([{role, content}]) is used only if the question leans on it."""

@@ -135,38 +135,41 @@ def _show(q: Quantity) -> str:
 
 
 def _binding(sentence: str, source: str, policy: AnswerPolicy) -> str | None:
-    """Each figure and name must keep, in the source, at least half of the
-    words that stand next to it in the sentence: those words say what it is."""
+    """Each figure and name must keep, in the source, its nearest word on each
+    side and at least half of the words that stand next to it in the
+    sentence: those words say what it is and what it did."""
     s_toks, u_toks = tokens(sentence), tokens(source)
     s_terms = [terms(t.text) for t in s_toks]
     u_terms = [terms(t.text) for t in u_toks]
     name_set = set(names(sentence, policy))
     s_quants, u_quants = quantities(sentence, policy), quantities(source, policy)
-    # (index in sentence, label, indexes in source, reach, is a figure)
-    anchors: list[tuple[int, str, list[int], int, bool]] = []
+    # (index in sentence, label, indexes in source, reach)
+    anchors: list[tuple[int, str, list[int], int]] = []
     for q in s_quants:
         where = [t.index for t in u_quants if t.value == q.value and t.scale == q.scale]
-        anchors.append((q.index, _show(q), where, policy.source_binding_window, True))
+        anchors.append((q.index, _show(q), where, policy.source_binding_window))
     for i, t in enumerate(s_toks):
         if t.folded in name_set:
             where = [j for j, u in enumerate(u_toks) if u.folded == t.folded or (s_terms[i] and u_terms[j] and term_in(s_terms[i][0], set(u_terms[j])))]
-            anchors.append((i, t.text, where, policy.name_binding_window, False))
+            anchors.append((i, t.text, where, policy.name_binding_window))
     anchor_positions = {i for i, *_ in anchors}
     plain = {fold(w) for w in policy.scale_words} | set(policy.currency_words) | set(policy.percent_words)
 
     def binder(k: int) -> bool:
         return k not in anchor_positions and bool(s_terms[k]) and s_toks[k].folded not in name_set and s_toks[k].folded not in plain
 
-    for i, label, where, reach, figure in anchors:
+    for i, label, where, reach in anchors:
         left = [k for k in range(i - 1, -1, -1) if binder(k)][: policy.binding_window]
         right = [k for k in range(i + 1, len(s_toks)) if binder(k)][: policy.binding_window]
         near = [s_terms[k][0] for k in left + right]
         if not near or not where:
             continue
-        # A figure's nearest word on each side says what it counts ("bans
-        # apply nine months" is not "codes of practice after nine months"):
-        # those must be beside it in the source, and half of the rest.
-        closest = [s_terms[k[0]][0] for k in (left, right) if k] if figure else []
+        # The nearest word on each side says what a figure counts ("bans
+        # apply nine months" is not "codes of practice after nine months") or
+        # what a name did ("written by Sherbrooke's tram line" is not "the
+        # auditor said in a report"): those must be near it in the source,
+        # and half of the rest.
+        closest = [s_terms[k[0]][0] for k in (left, right) if k]
         bound = False
         for j in where:
             pool = {t for k in range(max(0, j - reach), min(len(u_toks), j + reach + 1)) for t in u_terms[k]}
