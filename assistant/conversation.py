@@ -10,7 +10,8 @@ import re
 from typing import Sequence
 
 from .errors import QuestionError
-from .text import STOPWORDS, fold, words
+from .policy import DEFAULT_POLICY, AnswerPolicy
+from .text import STOPWORDS, WORD, fold
 
 _CARRY_LIMIT = 8
 _ANSWER_NAMES = 4
@@ -55,21 +56,38 @@ def validate_history(
     return out
 
 
-def carried_names(history: Sequence[dict]) -> list[str]:
+def carried_names(history: Sequence[dict], policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     """Names from the most recent user turn and the answer that followed it:
     what a pronoun in the next question most likely points to."""
     last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
     if last_user is None:
         return []
-    names = _names(history[last_user]["content"])
+    names = _names(history[last_user]["content"], policy)
     if last_user + 1 < len(history) and history[last_user + 1]["role"] == "assistant":
         answer = re.sub(r"\[\d+\]", "", history[last_user + 1]["content"])
-        names += [n for n in _names(answer) if n not in names][:_ANSWER_NAMES]
+        names += [n for n in _names(answer, policy) if n not in names][:_ANSWER_NAMES]
     return names[:_CARRY_LIMIT]
 
 
-def _names(text: str) -> list[str]:
-    return list(dict.fromkeys(
-        w for w in words(text)
-        if (w[0].isupper() or any(c.isdigit() for c in w)) and fold(w) not in STOPWORDS and len(w) > 1
-    ))
+def _names(text: str, policy: AnswerPolicy) -> list[str]:
+    """Runs of capitalized words, each one name ("Benoit Dupin"), so that a
+    long answer's first names do not crowd out the person it is about.
+    Figures stay: "it" is often the fact just stated, and its figure finds that
+    passage again. Days and months are not what a pronoun points to."""
+    out: list[str] = []
+    run: list[str] = []
+    end = 0
+    for m in [*WORD.finditer(text), None]:
+        w = m.group() if m else ""
+        if run and (not m or text[end:m.start()].strip()):  # punctuation ends a name
+            out.append(" ".join(run))
+            run = []
+        f = fold(w)
+        if (len(w) > 1 and (w[0].isupper() or any(c.isdigit() for c in w))
+                and f not in STOPWORDS and f not in policy.months and f not in policy.relative_dates):
+            run.append(w)
+            end = m.end()
+        elif run:
+            out.append(" ".join(run))
+            run = []
+    return list(dict.fromkeys(out))

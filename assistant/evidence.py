@@ -30,11 +30,11 @@ from typing import Callable
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, has_date, holds_units, is_specific, number_values
+from .figures import fits_kind, has_date, holds_units, is_specific, names, number_values
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
-from .text import STOPWORDS, fold, sentence_spans, term_in, terms, words
+from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -85,6 +85,7 @@ def select_evidence(
     qvec = embedder.embed([question.query])[0] if question_vector is None else question_vector
     vectors = embedder.embed([text for _, _, text, _ in units])
     asked = question.all_terms
+    asked_set = set(asked)
     carried = [t for n in question.carried for t in terms(n) if t not in asked]
     weights = {t: idf(t) for t in asked + carried}
     known = _Known(question, policy)
@@ -93,9 +94,13 @@ def select_evidence(
     nearby: dict[str, set[str]] = {}  # each passage's terms
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
+        # A name in the unit is matched exactly, never by a shared prefix, as
+        # in the verifier: "Trainium" does not hold "training".
         own = set(terms(text))
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
-        own |= {t for acronym, _, stands_for in known.acronyms if acronym in own for t in stands_for}
+        spelled = {acronym for acronym, _, _ in known.acronyms if acronym in own}
+        own -= {stem(n) for n in names(text, policy)} - asked_set - spelled
+        own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
         # Scored on the sentence; its headline counts at a discount, since it
@@ -180,7 +185,8 @@ def _why_not(
         return "it mentions none of the question's names"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
-    if q.carried and not any(all(term_in(t, window) or term_in(t, near) for t in terms(n)) for n in q.carried):
+    # A name of several words is found by its last ("Dupin" for "Benoit Dupin").
+    if q.carried and not any(term_in(t[-1], window) or term_in(t[-1], near) for t in map(terms, q.carried) if t):
         return "it is not about what the question's pronoun refers to"
     if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"

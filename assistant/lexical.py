@@ -34,7 +34,7 @@ from typing import Iterable, Sequence
 
 from .chunking import Chunk
 from .errors import StoreError
-from .text import terms
+from .text import stem, terms, words
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chunk (
@@ -223,7 +223,7 @@ class LexicalIndex:
         q = list(dict.fromkeys(terms(query)))
         if not q or k < 1 or doc_ids is not None and not doc_ids:
             return []
-        match = " OR ".join(f'"{t}"' for t in q)
+        match = " OR ".join(_match_phrases(query, q))
         only = "" if doc_ids is None else " AND chunk.doc_id IN (SELECT value FROM json_each(?))"
         args: tuple = (match, k) if doc_ids is None else (match, json.dumps(list(doc_ids)), k)
         rows = self._conn().execute(
@@ -300,3 +300,23 @@ class _transaction:
 
 def _bump(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE meta SET value = value + 1 WHERE key='generation'")
+
+
+INFLECTION_LETTERS = 3
+"""Letters a query word may lose to match its inflections in the index
+("joining" finds "joined", "evaluating" "evaluation"); a prefix keeps at least
+four letters. Names are matched exactly: "Apple" is not "application"."""
+
+
+def _match_phrases(query: str, q: list[str]) -> list[str]:
+    """FTS5 phrases for the query terms `q`: each exactly, and a common word
+    also by its prefix, so an inflected form matches too. A chunk that holds
+    the exact word matches both and ranks above one that holds another form;
+    a short prefix that matches many chunks weighs little in BM25."""
+    named = {stem(w) for i, w in enumerate(words(query)) if i and w[:1].isupper()}
+    out = [f'"{t}"' for t in q]
+    for t in q:
+        if t not in named and t.isalpha() and len(t) >= 4:
+            out.append(f'"{t[:max(4, len(t) - INFLECTION_LETTERS)]}" *')
+    return out
+

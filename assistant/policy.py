@@ -33,6 +33,11 @@ class AnswerPolicy:
     """Below this relevance no sentence is taken to answer. Calibrated on both
     dev corpora: the gates below (focus, answer kind) do the discriminating
     work; this only removes sentences that share no meaning with the question."""
+    min_dense: float = 0.1
+    """Nor is a sentence whose meaning is this far from the question's, however
+    many of its words it shares: one rare word in common ("will work
+    together" for "where did he work") is chance. The multilingual embedder
+    scores unrelated text near 0."""
     min_topic_coverage: float = 0.25
     """Share of the question's topic terms (idf-weighted) that the evidence
     window must hold. Low because verbs are paraphrased ("work" / "held the

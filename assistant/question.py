@@ -115,7 +115,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     if follow_up:
         from .conversation import carried_names
 
-        carried = tuple(n for n in carried_names(history) if fold(n) not in {fold(e) for e in entities})
+        carried = tuple(n for n in carried_names(history, policy) if fold(n) not in {fold(e) for e in entities})
         if carried:
             query = f"{text} ({' '.join(carried)})"
     return Question(

@@ -4,6 +4,8 @@ the decision to refuse, and assembly with a scripted chat model."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from assistant.assemble import Assembler
@@ -67,6 +69,28 @@ def test_follow_ups_carry_the_conversation_only_when_they_lean_on_it():
     assert not standalone.follow_up and standalone.query == "Who is Benoit Dupin?"
     own_possessive = parse_question("What did Apple say about its devices?", history)
     assert not own_possessive.follow_up
+
+
+def test_a_long_answer_carries_whole_names_not_days():
+    history = [{"role": "user", "content": "Who spoke for Apple at the AWS conference?"},
+               {"role": "assistant", "content": "During the AWS Reinvent conference on Tuesday, CNBC reports that "
+                                                "Benoit Dupin, Apple's director of AI, said the chips cut costs [1]."}]
+    carried = parse_question("Where did he work before Apple?", history).carried
+    assert "Benoit Dupin" in carried  # one name, not "Benoit" and "Dupin" crowding out others
+    assert "Tuesday" not in carried
+
+
+def test_the_catalog_finds_inflected_words_but_names_exactly(tmp_path):
+    from assistant.chunking import Chunk
+    from assistant.lexical import LexicalIndex
+
+    index = LexicalIndex(tmp_path / "lexical.sqlite")
+    texts = {"a": "Prior to joining the firm in 2014, he led a search team.",
+             "b": "The application was filed on Monday.", "c": "The weather was mild."}
+    index.add([Chunk(chunk_id=f"{k}:0", doc_id=k, title="", source=f"{k}.txt", language="en", position=0, text=t,
+                     start=0, end=len(t)) for k, t in texts.items()])
+    assert [cid for cid, _ in index.search("When did he join the firm?", 3)][0] == "a:0"
+    assert not index.search("What did Apple say?", 3)  # "Apple" is not "application"
 
 
 # -- figures ---------------------------------------------------------------------
@@ -261,6 +285,15 @@ def test_a_question_answered_from_an_acronym_and_a_follow_up_asking_again(embedd
 def test_the_trap_kinds_are_refused(question, embedder):
     d = _decide(question, embedder)
     assert not d.answer and d.reason
+
+
+def test_a_sentence_far_in_meaning_does_not_answer_however_many_words_it_shares(embedder):
+    q = parse_question("Where will Nordvent open a blade factory?")
+    passages = [_passage(ARTICLE)]
+    evidence = select_evidence(q, passages, embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(ARTICLE)))
+    assert decide(q, passages, evidence, POLICY).answer
+    far = [dataclasses.replace(e, dense=POLICY.min_dense / 2) for e in evidence]  # the same words, no shared meaning
+    assert not decide(q, passages, far, POLICY).answer
 
 
 # -- assembly with a scripted model ---------------------------------------------------
