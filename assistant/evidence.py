@@ -94,12 +94,12 @@ def select_evidence(
     nearby: dict[str, set[str]] = {}  # each passage's terms
     out = []
     for (start, end, text, passage), vec in zip(units, vectors):
+        own = set(terms(text))
+        spelled = {acronym for acronym, _, _ in known.acronyms if acronym in own}
         # A name in the unit is matched exactly, never by a shared prefix, as
         # in the verifier: "Trainium" does not hold "training".
-        own = set(terms(text))
-        # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
-        spelled = {acronym for acronym, _, _ in known.acronyms if acronym in own}
         own -= {stem(n) for n in names(text, policy)} - asked_set - spelled
+        # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)

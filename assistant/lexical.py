@@ -319,4 +319,3 @@ def _match_phrases(query: str, q: list[str]) -> list[str]:
         if t not in named and t.isalpha() and len(t) >= 4:
             out.append(f'"{t[:max(4, len(t) - INFLECTION_LETTERS)]}" *')
     return out
-
