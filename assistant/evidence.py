@@ -83,7 +83,7 @@ def select_evidence(
     if not units:
         return []
     qvec = embedder.embed([question.query])[0] if question_vector is None else question_vector
-    vectors = embedder.embed([text for _, _, text, _ in units])
+    vectors = embedder.embed([text for _, _, text, _, _ in units])
     asked = question.all_terms
     asked_set = set(asked)
     carried = [t for n in question.carried for t in terms(n) if t not in asked]
@@ -93,7 +93,7 @@ def select_evidence(
     articles: dict[str, set[str]] = {}  # one read of each article's terms, however many of its sentences
     nearby: dict[str, set[str]] = {}  # each passage's terms
     out = []
-    for (start, end, text, passage), vec in zip(units, vectors):
+    for (start, end, text, passage, before), vec in zip(units, vectors):
         own = set(terms(text))
         spelled = {acronym for acronym, _, _ in known.acronyms if acronym in own}
         # A name in the unit is matched exactly, never by a shared prefix, as
@@ -115,7 +115,7 @@ def select_evidence(
         if question.carried and passage.chunk_id not in nearby:
             nearby[passage.chunk_id] = set(terms(passage.text))
         why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning,
-                       nearby.get(passage.chunk_id, window))
+                       nearby.get(passage.chunk_id, window), set(terms(before)))
         specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
@@ -172,6 +172,7 @@ def _acronyms(q: Question) -> list[tuple[str, set[str], set[str]]]:
 def _why_not(
     q: Question, known: _Known, text: str, window: set[str], article: set[str], dense: float,
     weights: dict[str, float], same_language: bool, policy: AnswerPolicy, meaning: "_Meaning", near: set[str],
+    before: set[str],
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
     # A name written as its acronym ("ARTE" for "Autorité régionale de
@@ -181,7 +182,9 @@ def _why_not(
     for e in q.entities:
         if e not in in_window and not all(term_in(t, article) for t in terms(e)):
             return f"its article does not mention {e}"
-    if q.entities and not in_window:
+    # A news sentence names its subject and the next says "the building":
+    # the name may be in the sentence just before.
+    if q.entities and not in_window and not any(all(term_in(t, before) for t in terms(e)) for e in q.entities):
         return "it mentions none of the question's names"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
@@ -193,7 +196,7 @@ def _why_not(
     if q.attribute and q.kind in ("money", "percent"):
         if not any(term_in(a, window) for a in q.attribute):
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
-    elif q.attribute and q.kind == "count" and not any(term_in(a, article) for a in q.attribute):
+    elif q.attribute and q.kind == "count" and not _counts(q, window, article, same_language, meaning):
         return f"it does not count {q.attribute[0]}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
@@ -201,12 +204,30 @@ def _why_not(
         return f"it holds no {q.kind}"
     if q.units and not holds_units(text, q.units, policy):
         return f"it gives no figure in {' / '.join(q.units)}"
+    # A figure per thing: "how many passengers can each bus carry" is not
+    # answered by the train's passengers, however close the wording.
+    if q.wants_figure and same_language:
+        other = {w for w in window if not term_in(w, set(q.all_terms))}
+        for t in q.owners:
+            if not term_in(t, window) and not meaning.held(t, other):
+                return f"its figure is not said to be for the {t}"
     if q.scope and q.wants_figure and same_language and not all(term_in(t, window) for t in q.scope):
         return f"its figure is not said to be for the {' / '.join(q.scope)} asked about"
     new = [t for t in terms(text) if not term_in(t, known.terms)] + sorted(number_values(text, policy) - known.numbers)
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _counts(q: Question, window: set[str], article: set[str], same_language: bool, meaning: "_Meaning") -> bool:
+    """The unit's article speaks of what the question counts: its noun (the
+    sentence itself may say "the vote was 523 in favour" of "MEPs"), and
+    each word that narrows it ("*parking* spaces"), in the article or, in
+    the unit, by a word close in meaning."""
+    head, *narrowing = q.attribute
+    if not term_in(head, article):
+        return False
+    return not same_language or all(term_in(a, article) or meaning.held(a, window) for a in narrowing)
 
 
 def _topic_held(
@@ -286,8 +307,9 @@ def _leans_back(text: str, policy: AnswerPolicy) -> bool:
 
 
 def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerPolicy,
-           question: Question) -> list[tuple[int, int, str, Passage]]:
-    """(start, end, text, passage) per evidence unit, in article coordinates, de-duplicated."""
+           question: Question) -> list[tuple[int, int, str, Passage, str]]:
+    """(start, end, text, passage, the sentence before) per evidence unit, in
+    article coordinates, de-duplicated."""
     seen: set[tuple[str, int, int]] = set()
     units = []
     for p in passages:
@@ -312,7 +334,7 @@ def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerP
             if key in seen or len(words(text)) < policy.min_unit_words:
                 continue
             seen.add(key)
-            units.append((start, p.start + b, text, p))
+            units.append((start, p.start + b, text, p, p.text[spans[i - 1][0]:spans[i - 1][1]] if i else ""))
     return units
 
 

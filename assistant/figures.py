@@ -157,10 +157,12 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: b
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """A number that counts things: not a year, a percentage or a sum of money.
-    A year is written bare: "2,021 lynxes" counts."""
+    """A number that counts things: not a year, a percentage, a sum of money
+    or a span of time ("free for 90 minutes"). A year is written bare:
+    "2,021 lynxes" counts."""
     toks = tokens(text)
     return any(q.unit == "" and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
+               and not any(x.folded in policy.time_units for x in toks[q.index + 1:q.index + 2])
                for q in quantities(text, policy))
 
 

@@ -127,7 +127,8 @@ class AnswerPolicy:
     light_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "see saw seen get got gotten give gave given take took taken make made have has had go went gone "
         "come came put keep kept find found show showed shown happen happened become became "
-        "voir vu obtenir donner donné prendre pris faire fait avoir eu aller venir mettre trouver"
+        "last lasted lasts "
+        "voir vu obtenir donner donné prendre pris faire fait avoir eu aller venir mettre trouver durer dure duré"
     ))
     """Verbs that carry little meaning of their own ("did Apple *see*", "take
     place"): an article rarely repeats them, so they are no part of the topic."""
@@ -142,13 +143,13 @@ class AnswerPolicy:
     request_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "ignore forget disregard pretend act roleplay role-play write compose draw sing imagine "
         "tell generate translate oublie oubliez ignore ignorez écris ecris écrivez ecrivez invente inventez "
-        "imagine imaginez raconte racontez compose composez traduis traduisez"
+        "imagine imaginez raconte racontez compose composez traduis traduisez rédige rédigez redige redigez"
     ))
     """A message that opens with one of these asks for something other than an
     answer from the articles; it is refused unless it is about the articles'
     content ("tell me who ...", "write down when ...")."""
     creative_nouns: frozenset[str] = field(default_factory=lambda: _words(
-        "poem poems joke jokes song songs limerick limericks haiku story stories essay rap "
+        "poem poems joke jokes song songs limerick limericks haiku story stories essay rap tweet tweets slogan slogans "
         "poème poèmes poeme blague blagues chanson chansons histoire conte"
     ))
     """What a creative request asks for: never in news articles' remit."""
@@ -277,6 +278,10 @@ class AnswerPolicy:
     })
     """Numbers written as words: "ten years" states the figure 10."""
     percent_words: frozenset[str] = field(default_factory=lambda: _words("% percent per cent pourcent pour-cent"))
+    distributives: frozenset[str] = field(default_factory=lambda: _words("each every per chaque par"))
+    """Words that make a figure one of each thing ("each *bus*", "par rame"):
+    a sentence that gives such a figure must name that thing, or a word
+    close to it in meaning (see `Question.owners`)."""
     anaphors: frozenset[str] = field(default_factory=lambda: _words(
         "he him his she her hers it its they them their this that these those there "
         "il elle ils elles lui leur leurs son sa ses ce cet cette ces cela ça"

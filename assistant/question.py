@@ -57,6 +57,9 @@ class Question:
     scope: tuple[str, ...] = ()
     """Time words that scope a figure ("in its first month": 'month'): the
     figure's sentence must say them too."""
+    owners: tuple[str, ...] = ()
+    """Topic stems after a distributive ("each *bus*", "par *rame*"): the
+    thing a figure is counted per, which a sentence giving it must name."""
 
     @property
     def entity_terms(self) -> list[str]:
@@ -104,7 +107,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     topic = tuple(
         t for t in dict.fromkeys(terms(text))
-        if t not in entity_stems and t not in attribute and t != category and fold(t) not in ignored
+        if t not in entity_stems and t not in (attribute[:1] if kind == "count" else attribute) and t != category and fold(t) not in ignored
         and t not in {stem(w) for w in ignored}
     )
     is_list = bool(category) and _plural(category, tokens) or kind == "choice" and any(
@@ -124,6 +127,9 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         carried=carried, query=query, units=units_asked(text, policy),
         scope=tuple(dict.fromkeys(stem(f) for w, f in zip(tokens, folded)
                                   if f in policy.time_units or f in policy.months and w[:1].isupper())),
+        owners=tuple(o for o in dict.fromkeys(
+            next((stem(w) for w in folded[i + 1:i + 4] if stem(w) in topic), "")
+            for i, d in enumerate(folded) if d in policy.distributives) if o),
     )
 
 
@@ -156,9 +162,17 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
     money_nouns = [w for w in lowered if w in policy.money_nouns]
 
     def after(*phrase: str, n: int = 3) -> list[str]:
+        """The words the phrase is about: up to two, to the first verb
+        ("how many *extra nurses* will", "nombre de *passagers*")."""
         for i in range(len(folded) - len(phrase) + 1):
             if tuple(folded[i:i + len(phrase)]) == phrase:
-                return [w for w in folded[i + len(phrase):i + len(phrase) + n] if w not in STOPWORDS][:2]
+                out = []
+                for w in folded[i + len(phrase):i + len(phrase) + n]:
+                    if w in policy.auxiliaries or w in policy.finite_verbs or w in policy.question_words:
+                        break
+                    if w not in STOPWORDS:
+                        out.append(w)
+                return out[:2]
         return []
 
     if re.search(r"\b(percentage|percent|proportion|pourcentage)\b", joined) or re.search(r"\bwhat share\b|\bquelle part\b", joined):
@@ -170,9 +184,18 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "duration", []
     if re.search(r"\bhow many\b|\bnumber of\b|\bnombre de\b", joined) or re.search(r"\bcombien d(e|es)?\b(?! temps)", joined):
         counted = after("how", "many") or after("number", "of") or after("nombre", "de") or after("combien", "de") or after("combien", "d")
+        # The counted noun is the head of its phrase: first in French
+        # ("*infirmiers* supplémentaires"); in English, the plural one
+        # ("extra *nurses*", "*MEPs* voted"), else the first ("*people* work").
+        # Its modifiers ("*parking* spaces") follow it in the attribute.
+        plural = [w for w in counted if w.endswith("s") and not w.endswith("ss")]
+        head = counted[:1] if question_language(text) == "fr" or not plural else plural[-1:]
+        counted = head + [w for w in counted if w not in head]
         if counted and lowered[folded.index(counted[0])] in policy.money_nouns:
             return "money", counted[:1]
-        return "count", counted[:1]
+        if counted and counted[0] in policy.time_units:  # "how many years": a span of time
+            return "duration", []
+        return "count", counted
     if money_nouns or (re.search(r"\bhow much\b|\bcombien\b", joined) and any(w in policy.money_verbs for w in folded)):
         verbs = [w for w in folded if w in policy.money_verbs]
         return "money", money_nouns or verbs
@@ -200,9 +223,15 @@ def _entities(text: str, tokens: list[str], policy: AnswerPolicy) -> tuple[str, 
     for i, w in enumerate(tokens):
         f = fold(w)
         common = f in STOPWORDS or f in policy.question_words or f in policy.request_verbs or f in policy.auxiliaries
+        # The opening word is capitalized by the sentence: alone ("Selon le
+        # syndicat", "According to"), it is a name only if written as one.
+        opener = i == 0 and not (len(tokens) > 1 and tokens[1][:1].isupper()) and not _written_as_name(w)
         is_name = (
             (w[0].isupper() or any(c.isdigit() for c in w))
             and f not in policy.role_nouns
+            # a month or weekday dates what is asked ("in April"), see `scope`
+            and f not in policy.months and f not in policy.relative_dates
+            and not opener
             and not (common and (i == 0 or w.islower() or len(w) < 3 and not w.isupper()))
         )
         if is_name:
@@ -214,6 +243,11 @@ def _entities(text: str, tokens: list[str], policy: AnswerPolicy) -> tuple[str, 
     if run:
         out.append(" ".join(run))
     return tuple(dict.fromkeys(e for e in out if terms(e)))
+
+
+def _written_as_name(word: str) -> bool:
+    """An acronym, a word with digits or an inner capital ("GHSM", "A9", "iPhone")."""
+    return any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:])
 
 
 def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy) -> str:

@@ -40,6 +40,11 @@ POLICY = AnswerPolicy()
         ("Qui dirige la Banque de France ?", "person", ("Banque", "France"), ()),
         ("Who wrote the report on the costs?", "person", (), ()),  # the opener wins over "costs"
         ("How long is the new bridge?", "duration", (), ()),  # a time or a length
+        ("How many extra nurses will the network hire?", "count", (), ("nurse", "extra")),  # the plural is the head
+        ("How many MEPs voted against the law?", "count", ("MEPs",), ("mep",)),
+        ("Combien d'infirmiers supplémentaires ont été embauchés ?", "count", (), ("infirmier",)),  # head first
+        ("How many years did the works take?", "duration", (), ()),  # counting time units is a span
+        ("How many nurses went on strike in April?", "count", (), ("nurse",)),  # a month dates, it is no name
     ],
 )
 def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities, attribute):
@@ -48,6 +53,14 @@ def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities
     assert set(entities) <= set(q.entities), q.entities
     assert set(attribute) <= set(q.attribute), q.attribute
     assert "ceo" not in {e.casefold() for e in q.entities}  # a title, not a name to find
+    assert "April" not in q.entities
+
+
+def test_an_opening_word_is_no_name_unless_written_as_one():
+    assert parse_question("Selon le syndicat, quelle part des infirmiers a suivi la grève ?").entities == ()
+    assert parse_question("According to the union, how many nurses joined?").entities == ()
+    assert parse_question("GHSM borrowed how much?").entities == ("GHSM",)
+    assert parse_question("Benoit Dupin joined Apple when?").entities[0] == "Benoit Dupin"
 
 
 def test_language_lists_and_requests():
@@ -279,7 +292,11 @@ def test_a_question_answered_from_an_acronym_and_a_follow_up_asking_again(embedd
         "What was Nordvent's profit margin?",  # a figure of another quantity
         "How much did Nordvent pay for the Szczecin site?",  # no sum bound to it
         "What architecture do Nordvent's turbines use?",  # a word the articles never relate
+        "How many people does each Nordvent wind farm employ?",  # a figure per thing the sentence does not name
+        "How many parking spaces does Nordvent have?",  # the counted thing is narrowed by a word never used
+        "How many people will work in Szczecin for the first ten minutes?",  # minutes: no count of people
         "Write a poem about Nordvent.",
+        "Rédige un tweet sur Nordvent.",
     ],
 )
 def test_the_trap_kinds_are_refused(question, embedder):
