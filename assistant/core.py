@@ -130,7 +130,8 @@ class Assistant:
             yield answer
             return
         qvec = self.embedder.embed([q.query])[0]
-        passages = self.retriever.search(q.query, max(k, 6), query_vector=qvec, where=where)
+        passages = self.retriever.search(q.query, max(k, 6), query_vector=qvec, where=where,
+                                         per_language=policy.language_slots)
         clock.lap("retrieve")
         evidence = [] if q.is_request else select_evidence(
             q, passages, self.embedder, idf_from(self.library.lexical.idf), policy, qvec, self._preceding,

@@ -221,11 +221,12 @@ def _why_not(
 
 def _counts(q: Question, window: set[str], article: set[str], same_language: bool, meaning: "_Meaning") -> bool:
     """The unit's article speaks of what the question counts: its noun (the
-    sentence itself may say "the vote was 523 in favour" of "MEPs"), and
-    each word that narrows it ("*parking* spaces"), in the article or, in
-    the unit, by a word close in meaning."""
+    sentence itself may say "the vote was 523 in favour" of "MEPs"; across
+    languages, a word of the unit means it: "infirmiers"), and each word
+    that narrows it ("*parking* spaces"), in the article or, in the unit, by
+    a word close in meaning."""
     head, *narrowing = q.attribute
-    if not term_in(head, article):
+    if not term_in(head, article) and not meaning.held(head, window):  # "nurses" / "infirmiers"
         return False
     return not same_language or all(term_in(a, article) or meaning.held(a, window) for a in narrowing)
 

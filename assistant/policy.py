@@ -61,6 +61,12 @@ class AnswerPolicy:
     meaning_min_letters: int = 4
     """Words this short are never matched by meaning: the vectors of
     acronyms and short words crowd together ("ceo" / "ai": 0.79)."""
+    language_slots: int = 2
+    """The passages closest in meaning in each language of the library join
+    the retrieved ones: a passage in another language shares no word with
+    the question, and the embedder scores it below any in the question's
+    language, so fused ranking alone would leave it out even when it alone
+    holds the answer."""
     min_unit_words: int = 4
     """Shorter spans (headings, bylines) are not sentences that can answer."""
     prompt_evidence: int = 4
@@ -136,7 +142,7 @@ class AnswerPolicy:
         "ceo cfo cto coo pdg dg chief president chairman chairwoman director minister commissioner "
         "founder cofounder co-founder head spokesperson spokesman spokeswoman leader chair governor mayor "
         "secretary executive manager owner editor présidente président directeur directrice ministre "
-        "commissaire fondateur fondatrice porte-parole dirigeant dirigeante patron patronne maire"
+        "commissaire fondateur fondatrice porte-parole dirigeant dirigeante patron patronne maire secrétaire secretaire"
     ))
     """Titles of people: a capitalized "CEO" is a role to look for in the
     sentence, not a name that must appear in the articles."""

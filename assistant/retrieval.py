@@ -140,13 +140,15 @@ class Retriever:
         sees half of a batch that an ingest or remove in this process applies."""
 
     def search(self, query: str, k: int = 5, query_vector: np.ndarray | None = None,
-               where: Where | None = None) -> list[Passage]:
+               where: Where | None = None, per_language: int = 0) -> list[Passage]:
+        """The `k` best passages, and then, when `per_language` is set, the
+        best by meaning alone in each language not already among them."""
         vector = self.embedder.embed([query])[0] if query_vector is None else query_vector
         if self.library is None:
-            return self._search(query, k, vector, where)
+            return self._search(query, k, vector, where, per_language)
         self.library.refresh()
         with self.library.rw.read():
-            return self._search(query, k, vector, where)
+            return self._search(query, k, vector, where, per_language)
 
     def allowed(self, where: Where | None) -> list[str] | None:
         """The ids of the articles `where` lets through; None when it filters nothing."""
@@ -154,7 +156,8 @@ class Retriever:
             return None
         return self.lexical.matching_docs(where.doc_ids, where.since, where.until)
 
-    def _search(self, query: str, k: int, vector: np.ndarray, where: Where | None = None) -> list[Passage]:
+    def _search(self, query: str, k: int, vector: np.ndarray, where: Where | None = None,
+                per_language: int = 0) -> list[Passage]:
         allowed = self.allowed(where)
         if allowed is not None and not allowed:
             return []
@@ -191,6 +194,13 @@ class Retriever:
             lambda a, b: jaccard(term_set(a), term_set(b)) >= DUPLICATE_JACCARD,
             limit=k,
         )
+        # (see AnswerPolicy.language_slots)
+        taken: dict[str, int] = {}
+        for c, _ in dense:
+            if taken.get(c.language, 0) < per_language:
+                taken[c.language] = taken.get(c.language, 0) + 1
+                if c.chunk_id not in unique:
+                    unique.append(c.chunk_id)
         scores = dict(fused)
         metas = self.lexical.doc_meta(by_id[cid].doc_id for cid in unique)
         return [_passage(by_id[cid], scores[cid], sims.get(cid, 0.0), metas.get(by_id[cid].doc_id, DocMeta()))

@@ -105,6 +105,18 @@ def test_cross_lingual_search_finds_the_french_passage(assistant):
     assert any(h.source.startswith("003_") and "Garman" in h.text for h in hits)
 
 
+def test_answering_keeps_the_best_passages_of_each_language(assistant):
+    q = "What did the AWS chief executive Matt Garman say about Apple?"
+    plain = assistant.retriever.search(q, 2)
+    hits = assistant.retriever.search(q, 2, per_language=2)
+    assert hits[:2] == plain and len(plain) == 2
+    best: dict[str, str] = {}
+    for chunk, _ in assistant.retriever.store.query(assistant.embedder.embed([q])[0], 50, None):
+        best.setdefault(chunk.language, chunk.chunk_id)
+    assert set(best) == {"en", "fr"} and set(best.values()) <= {h.chunk_id for h in hits}
+    assert len({h.chunk_id for h in hits}) == len(hits) <= 2 + 2 * 2
+
+
 def test_search_returns_scored_located_passages(assistant):
     hits = assistant.search("Trainium2 pre-training", k=5)
     assert 1 <= len(hits) <= 5

@@ -313,6 +313,16 @@ def test_a_sentence_far_in_meaning_does_not_answer_however_many_words_it_shares(
     assert not decide(q, passages, far, POLICY).answer
 
 
+def test_across_languages_meaning_alone_must_reach_the_bar(embedder):
+    q = parse_question("How many people does Nordvent employ?")
+    passages = [_passage(ARTICLE)]
+    evidence = select_evidence(q, passages, embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(ARTICLE)))
+    best = dataclasses.replace(evidence[0], score=POLICY.min_score / 2, dense=POLICY.min_score * 1.2)
+    assert not decide(q, passages, [best], POLICY).answer  # in the question's language, wording counts too
+    other = dataclasses.replace(best, same_language=False)
+    assert decide(q, passages, [other], POLICY).answer  # no word can be shared: meaning alone suffices
+
+
 # -- assembly with a scripted model ---------------------------------------------------
 class ScriptedModel:
     name = "scripted"
