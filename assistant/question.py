@@ -60,6 +60,10 @@ class Question:
     owners: tuple[str, ...] = ()
     """Topic stems after a distributive ("each *bus*", "par *rame*"): the
     thing a figure is counted per, which a sentence giving it must name."""
+    possessors: tuple[str, ...] = ()
+    """Stems of common nouns in the possessive ("the *doctors'* union", "the
+    *tram's* costs"): whose thing is asked about, which a sentence answering
+    must name, or it speaks of another's ("the nurses' union")."""
 
     @property
     def entity_terms(self) -> list[str]:
@@ -130,6 +134,8 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         owners=tuple(o for o in dict.fromkeys(
             next((stem(w) for w in folded[i + 1:i + 4] if stem(w) in topic), "")
             for i, d in enumerate(folded) if d in policy.distributives) if o),
+        possessors=tuple(dict.fromkeys(stem(m.group(1)) for m in _POSSESSIVE.finditer(text)
+                                       if m.group(1).islower() and stem(m.group(1)) in topic)),
     )
 
 
@@ -151,6 +157,8 @@ def is_request(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
 _OPENERS = {"who": "person", "whom": "person", "whose": "person", "qui": "person", "where": "place", "ou": "place",
             "où": "place", "when": "date", "quand": "date", "why": "reason", "pourquoi": "reason"}
 """Question words that set the kind when they open the question, whatever nouns follow."""
+_POSSESSIVE = re.compile(r"(\w+)['’](?:s\b|(?<=s['’]))")
+"""A word in the English possessive: "the tram's", "the doctors'"."""
 _DURATION = re.compile(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b")
 
 

@@ -313,6 +313,25 @@ def test_a_sentence_far_in_meaning_does_not_answer_however_many_words_it_shares(
     assert not decide(q, passages, far, POLICY).answer
 
 
+def test_whose_thing_is_asked_about_must_be_said(embedder):
+    article = ("Hospital strike enters third day\n\n"
+               "The strike was called by the nurses' union, whose secretary-general Anna Berg addressed the crowd. "
+               "Each ward now has 12 nurses on duty, and the hospital's new wing has 86 beds.")
+    passage = Passage(chunk_id="h:0", doc_id="h", title="Hospital strike enters third day", source="h.txt",
+                      language="en", text=article, start=0, end=len(article), score=1.0, similarity=0.5)
+
+    def answers(question: str) -> bool:
+        q = parse_question(question)
+        evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
+        return decide(q, [passage], evidence, POLICY).answer
+
+    assert parse_question("Who leads the doctors' union?").possessors == ("doctor",)
+    assert answers("Who is the secretary-general of the nurses' union?")
+    assert not answers("Who is the secretary-general of the doctors' union?")  # another's union ("doctor" ~ "nurse")
+    assert answers("How many nurses does each ward have?")
+    assert not answers("How many nurses does each clinic have?")  # a figure per another thing
+
+
 def test_across_languages_meaning_alone_must_reach_the_bar(embedder):
     q = parse_question("How many people does Nordvent employ?")
     passages = [_passage(ARTICLE)]
