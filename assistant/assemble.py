@@ -89,11 +89,14 @@ class Assembler:
         else:
             said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
             asked = set(self.question.all_terms)
-            missing = [x for x in _specifics(best.text, False, self.policy) - asked if not term_in(x, said)]
-            if missing:
-                # The model's sentences leave out names or figures of the best
-                # evidence ("Tensor processors" without "Google"): quote it too.
-                out.append(self._add(_with_marker(best.text, self._number(1))))
+            # The model's sentences leave out names or figures of the best
+            # evidence ("Tensor processors" without "Google"), or of evidence
+            # they cite (one of four demands): quote it too.
+            for i in sorted({1} | set(self.numbers)):
+                e = self.evidence[i - 1]
+                if any(not term_in(x, said) for x in _specifics(e.text, False, self.policy) - asked):
+                    out.append(self._add(_with_marker(e.text, self._number(i))))
+                    said |= set(terms(e.text)) | number_values(e.text, self.policy)
         rival = None if self.conflict else _conflicting(
             self.evidence, set(self.numbers), self.doc_terms, self.question, self.policy)
         if rival:

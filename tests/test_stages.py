@@ -396,3 +396,21 @@ def test_assembly_falls_back_to_the_evidence_verbatim(embedder):
     assert "".join(pieces) == answer.text and answer.mode == "extractive"
     assert "14.2 billion euros" in answer.text and "million" not in answer.text
     assert answer.dropped and "14.2 million usd" in answer.dropped[0]["reason"]
+
+
+def test_assembly_quotes_cited_evidence_whose_figures_the_model_left_out(embedder):
+    from assistant.answer import Answer
+
+    question = "What are Nordvent's plans?"
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    plans = "It employs 29,000 people and will open a blade factory in Szczecin in 2027."
+    other = "Karen Holm, the chief executive, presented the results in Aarhus."
+    evidence = [dataclasses.replace(base, text=other), dataclasses.replace(base, text=plans)]
+    assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
+    for verdict in verify("It will open a blade factory [2].", [e.text for e in evidence], POLICY):
+        assert assembler.offer(verdict)
+    assembler.finish()
+    answer = Answer(question=question, text="", refused=True)
+    assembler.fill(answer)
+    # the model kept one of the cited sentence's facts: the sentence itself follows, verbatim
+    assert answer.text.startswith("It will open a blade factory [1].") and plans[:-1] + " [1]." in answer.text
