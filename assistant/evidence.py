@@ -194,7 +194,11 @@ def _why_not(
     if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"
     if q.attribute and q.kind in ("money", "percent"):
-        if not any(term_in(a, window) for a in q.attribute):
+        # A sum is bound to its own word ("revenue" is not "profit"); the base
+        # of a share is often worded another way ("of the cost": "of the
+        # bill"), and across languages only meaning can bind either.
+        loose = q.kind == "percent" or not same_language
+        if not any(term_in(a, window) or loose and meaning.held(a, window) for a in q.attribute):
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not _counts(q, window, article, same_language, meaning):
         return f"it does not count {q.attribute[0]}"

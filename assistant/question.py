@@ -184,7 +184,9 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return []
 
     if re.search(r"\b(percentage|percent|proportion|pourcentage)\b", joined) or re.search(r"\bwhat share\b|\bquelle part\b", joined):
-        return "percent", after("percentage") or after("percent") or after("pourcentage") or after("proportion")
+        of_what = (after("percentage") or after("percent") or after("pourcentage") or after("proportion")
+                   or after("share", "of") or after("part", "des") or after("part", "de") or after("part", "du"))
+        return "percent", of_what[:1]
     opener = re.match(r"^\W*(\w+)", joined)
     if opener and opener.group(1) in _OPENERS:  # "Who wrote the report on the costs?" asks for a person
         return _OPENERS[opener.group(1)], []

@@ -40,6 +40,7 @@ POLICY = AnswerPolicy()
         ("Qui dirige la Banque de France ?", "person", ("Banque", "France"), ()),
         ("Who wrote the report on the costs?", "person", (), ()),  # the opener wins over "costs"
         ("How long is the new bridge?", "duration", (), ()),  # a time or a length
+        ("Quelle part des infirmiers a suivi la grève ?", "percent", (), ("infirmier",)),  # a share of what
         ("How many extra nurses will the network hire?", "count", (), ("nurse", "extra")),  # the plural is the head
         ("How many MEPs voted against the law?", "count", ("MEPs",), ("mep",)),
         ("Combien d'infirmiers supplémentaires ont été embauchés ?", "count", (), ("infirmier",)),  # head first
