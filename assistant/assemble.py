@@ -61,6 +61,13 @@ class Assembler:
         if not fits_kind(self.question.kind, v.sentence, self._own_names, self.policy, self.question.category):
             return f"it does not give the {self.question.kind} asked for"
         asked = set(self.question.all_terms) | {t for n in self.question.carried for t in terms(n)}
+        # A word the sentence took from the question, not from its source, pins
+        # the source's fact on what was asked about ("The *helipad* was
+        # designed by ..." from "The wing was designed by ...").
+        source = set(terms(support.text))
+        pinned = [t for t in terms(v.sentence) if term_in(t, asked) and not term_in(t, source)]
+        if pinned:
+            return f"it says {', '.join(pinned)} of a source that does not"
         mine = set(terms(v.sentence)) | number_values(v.sentence, self.policy)
         if not any(not term_in(t, asked) for t in mine):
             return "it only repeats the question"
