@@ -74,6 +74,11 @@ REFUSALS = {
     "it": ("Gli articoli non rispondono a questa domanda.", "Trattano di: {topics}."),
     "pt": ("Os artigos não respondem a esta pergunta.", "Tratam de: {topics}."),
 }
+UNANSWERED_PART = {
+    "en": "The articles don't answer: {part}",
+    "fr": "Les articles ne répondent pas à : {part}",
+}
+"""Said in place of one part of a several-part question that is refused."""
 CONFLICT_NOTE = {
     "en": "The articles differ on this:",
     "fr": "Les articles divergent sur ce point :",

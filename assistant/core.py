@@ -10,13 +10,14 @@ and `Assistant.stream` reads as those calls.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
 import time
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .answer import Answer, refusal_text
+from .answer import UNANSWERED_PART, Answer, Citation, refusal_text
 from .assemble import Assembler
 from .conversation import validate_history
 from .decide import decide
@@ -26,11 +27,11 @@ from .evidence import idf_from, select_evidence
 from .generate import prompt_for, sentences
 from .library import Document, IngestReport, Library, Progress
 from .llm import ChatModel, open_model
-from .question import parse_question
+from .question import parse_question, split_parts
 from .retrieval import Passage, Retriever, Where, no_match_text
 from .settings import Settings
 from .store import VectorStore, open_store
-from .text import sentence_spans
+from .text import fold, sentence_spans, words
 from .verify import verify
 from . import modelfiles
 
@@ -118,6 +119,75 @@ class Assistant:
         where = Where.of(where)
         k = self._top_k(top_k)
         self._require_articles()
+        policy = self.settings.answer_policy
+        parts = split_parts(text, policy)
+        if len(parts) > 1:
+            yield from self._stream_parts(text, parts, turns, where, k)
+            return
+        yield from self._stream_one(text, turns, where, k)
+
+    def _stream_parts(self, text: str, parts: list[str], turns: list[dict[str, str]], where: Where,
+                      k: int) -> Iterator[str | Answer]:
+        """Each part of a several-part question answered in turn, the later
+        ones reading the earlier answers ("who is *its* leader"), as one
+        answer: citations numbered on, a refused part said in one line."""
+        answers: list[Answer] = []
+        pieces: list[str] = []
+        citations: list[Citation] = []
+        policy = self.settings.answer_policy
+        for part in parts:
+            # Only a part that points back ("who is *its* leader") reads the
+            # earlier parts; a short one that does not is no follow-up.
+            back = any(fold(w) in policy.anaphors for w in words(part))
+            history = turns + [t for a in answers if back for t in ({"role": "user", "content": a.question},
+                                                                   {"role": "assistant", "content": a.text})]
+            held: list[str] = []
+            answer = None
+            for item in self._stream_one(part, history, where, k):
+                if isinstance(item, Answer):
+                    answer = item
+                elif answer is None and not held:
+                    held.append(item)  # a refusal comes as one piece: wait for the Answer to know
+                else:
+                    for piece in held + [item]:
+                        yield self._part_piece(piece, len(citations), pieces)
+                    held = []
+            assert answer is not None
+            answers.append(answer)
+            if answer.refused:
+                continue
+            for piece in held:
+                yield self._part_piece(piece, len(citations), pieces)
+            mapping = {c.number: c.number + len(citations) for c in answer.citations}
+            citations += [dataclasses.replace(c, number=mapping[c.number]) for c in answer.citations]
+        answered = [a for a in answers if not a.refused]
+        first = answers[0]
+        if not answered:
+            yield first.text
+            yield dataclasses.replace(first, question=text, timings=_summed(answers))
+            return
+        for a in answers:
+            if a.refused:
+                note = UNANSWERED_PART.get(first.language, UNANSWERED_PART["en"]).format(part=a.question)
+                yield self._part_piece(note, len(citations), pieces)
+        yield Answer(
+            question=text, text="".join(pieces), refused=False, citations=citations, mode=answered[0].mode,
+            language=first.language, query=" | ".join(a.query for a in answers),
+            draft=" ".join(a.draft for a in answers), dropped=[d for a in answers for d in a.dropped],
+            refusal_reason="; ".join(f"{a.question}: {a.refusal_reason}" for a in answers if a.refused),
+            conflict=any(a.conflict for a in answered), timings=_summed(answers))
+
+    @staticmethod
+    def _part_piece(piece: str, offset: int, pieces: list[str]) -> str:
+        """`piece` with its citation numbers moved past the earlier parts', and
+        a space before it when something was said already."""
+        piece = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", piece)
+        if pieces and not pieces[-1].endswith(" ") and not piece.startswith(" "):
+            piece = " " + piece
+        pieces.append(piece)
+        return piece
+
+    def _stream_one(self, text: str, turns: list[dict[str, str]], where: Where, k: int) -> Iterator[str | Answer]:
         policy = self.settings.answer_policy
         clock = _Clock()
         q = parse_question(text, turns, policy)
@@ -223,6 +293,14 @@ class _Clock:
 
     def done(self) -> dict[str, float]:
         return {**self.laps, "total": round(time.perf_counter() - self.t0, 3)}
+
+
+def _summed(answers: list[Answer]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for a in answers:
+        for stage, seconds in a.timings.items():
+            total[stage] = round(total.get(stage, 0.0) + seconds, 3)
+    return total
 
 
 def _topics(passages: list[Passage], documents) -> list[str]:

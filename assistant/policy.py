@@ -67,6 +67,10 @@ class AnswerPolicy:
     the question, and the embedder scores it below any in the question's
     language, so fused ranking alone would leave it out even when it alone
     holds the answer."""
+    max_question_parts: int = 3
+    """A message asking more questions than this ("who, what, when, where...")
+    is read as one: past a few, the parts are more likely one question's
+    clauses than separate questions, and each part costs a model call."""
     min_unit_words: int = 4
     """Shorter spans (headings, bylines) are not sentences that can answer."""
     prompt_evidence: int = 4

@@ -139,6 +139,23 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     )
 
 
+_WH = ("who|whom|whose|what|which|when|where|why|how|qui|que|quel|quelle|quels|quelles|quand|où|ou|pourquoi|"
+       "comment|combien")
+_PART_BREAK = re.compile(rf"\s*(?:[,;]?\s+(?:and|et|but|mais)|[?;])\s+(?=(?:{_WH})\b)", re.IGNORECASE)
+
+
+def split_parts(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
+    """The questions a message asks, in order: "Which union called the strike,
+    and who is its leader?" asks two, each answered on its own (the second
+    reads the first's answer for "its"). A part is cut only where a question
+    word opens the next one and both have a word to ask about."""
+    parts = [p.strip(" ,;") for p in _PART_BREAK.split(text)]
+    if len(parts) < 2 or len(parts) > policy.max_question_parts or any(len(words(p)) < 3 for p in parts):
+        return [text]
+    mark = " ?" if question_language(text) == "fr" else "?"
+    return [p[:1].upper() + p[1:] + ("" if p.endswith("?") else mark) for p in parts]
+
+
 def is_request(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A message that asks for something other than facts from the articles:
     a creative piece, or a change to the assistant's instructions."""

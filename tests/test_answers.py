@@ -65,6 +65,19 @@ def test_follow_up_uses_the_conversation(assistant):
     assert off.refused
 
 
+def test_a_question_in_two_parts_is_answered_part_by_part(assistant):
+    items = list(assistant.stream("Who spoke for Apple at the AWS conference, and where did he work before Apple?"))
+    answer = items[-1]
+    assert "".join(items[:-1]) == answer.text and not answer.refused
+    assert "Dupin" in answer.text and ("Amazon" in answer.text or "A9" in answer.text)
+    assert_grounded(answer)
+    assert [c.number for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    mixed = assistant.ask("Who spoke for Apple at the AWS conference? What is the capital of Peru?")
+    assert not mixed.refused and "Dupin" in mixed.text
+    assert mixed.text.endswith("The articles don't answer: What is the capital of Peru?")
+    assert assistant.ask("What is the capital of Peru, and who won the 2022 World Cup?").refused
+
+
 @pytest.mark.parametrize("question", [
     "Which AWS chip is Apple evaluating for pre-training its models?",
     "Who spoke for Apple at the AWS conference?",
@@ -209,7 +222,24 @@ def test_eval_floors_on_the_tram_corpus_and_the_extra_dev_questions(tmp_path):
                       {p.stem: p.read_text() for p in corpus.glob("*.txt")})
     m = report.metrics()
     assert m["questions"] == 28 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.83 / 0.90 / 0.06 / 0.94, follow-ups 0.57).
-    assert m["answer_accuracy"] >= 0.7 and m["refusal_accuracy"] >= 0.8
-    assert m["false_refusals"] <= 0.2 and m["citation_precision"] >= 0.85
-    assert m["followup_accuracy"] >= 0.4
+    # Floors below the measured figures in the README (0.89 / 1.00 / 0.00 / 0.94, follow-ups 0.71).
+    assert m["answer_accuracy"] >= 0.75 and m["refusal_accuracy"] >= 0.8
+    assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.85
+    assert m["followup_accuracy"] >= 0.5
+
+
+def test_eval_floors_on_the_hospital_corpus(tmp_path):
+    # A fourth topic written by a helper who never saw the code
+    # (tests/data/dev3): longer articles, one in French, compound questions.
+    from assistant.evaluation import run_eval
+
+    corpus = DATA / "dev3/articles"
+    a = Assistant(data_dir=tmp_path / "data")
+    a.ingest([corpus])
+    report = run_eval(a, DATA / "dev3/qa.jsonl", DATA / "dev3/conversations.jsonl",
+                      {p.stem: p.read_text() for p in corpus.glob("*.txt")})
+    m = report.metrics()
+    assert m["questions"] == 30 and m["quote_validity"] == 1.0
+    # Floors below the measured figures in the README.
+    assert m["answer_accuracy"] >= 0.5 and m["refusal_accuracy"] >= 0.7
+    assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.7

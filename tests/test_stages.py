@@ -57,6 +57,20 @@ def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities
     assert "April" not in q.entities
 
 
+def test_a_message_asking_several_questions_is_split_into_them():
+    from assistant.question import split_parts
+
+    assert split_parts("Which union called the strike, and who is its leader?") == [
+        "Which union called the strike?", "Who is its leader?"]
+    assert split_parts("Quel syndicat a appelé à la grève et qui le dirige ?") == [
+        "Quel syndicat a appelé à la grève ?", "Qui le dirige ?"]
+    assert split_parts("Who is Benoit Dupin? Where did he work before?") == [
+        "Who is Benoit Dupin?", "Where did he work before?"]
+    for one in ["What is the difference between the tram and the bus?", "Who built the tram and when?",
+                "How long and how expensive was it?", "Tell me who and what."]:
+        assert split_parts(one) == [one]
+
+
 def test_an_opening_word_is_no_name_unless_written_as_one():
     assert parse_question("Selon le syndicat, quelle part des infirmiers a suivi la grève ?").entities == ()
     assert parse_question("According to the union, how many nurses joined?").entities == ()
@@ -415,3 +429,13 @@ def test_assembly_quotes_cited_evidence_whose_figures_the_model_left_out(embedde
     assembler.fill(answer)
     # the model kept one of the cited sentence's facts: the sentence itself follows, verbatim
     assert answer.text.startswith("It will open a blade factory [1].") and plans[:-1] + " [1]." in answer.text
+
+
+def test_a_word_of_the_question_the_source_does_not_say_is_not_pinned_on_it(embedder):
+    # "tower" passes the verifier's allowance of unsupported words, but it comes
+    # from the question: the sentence pins the blade factory's facts on it.
+    pieces, answer = _assemble("Where will Nordvent open a tower factory?",
+                               "The tower factory will open in Szczecin in 2027 [1].", embedder)
+    assert verify("The tower factory will open in Szczecin in 2027 [1].", [answer.citations[0].quote], POLICY)[0].supported
+    assert answer.mode == "extractive" and "tower" not in answer.text and "blade factory in Szczecin" in answer.text
+    assert "tower" in answer.dropped[0]["reason"]
