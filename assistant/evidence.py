@@ -198,7 +198,7 @@ def _why_not(
         # of a share is often worded another way ("of the cost": "of the
         # bill"), and across languages only meaning can bind either.
         loose = q.kind == "percent" or not same_language
-        if not any(term_in(a, window) or loose and meaning.held(a, window) for a in q.attribute):
+        if not any(term_in(a, window) or loose and meaning.held(a, window, not same_language) for a in q.attribute):
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not _counts(q, window, article, same_language, meaning):
         return f"it does not count {q.attribute[0]}"
@@ -222,6 +222,14 @@ def _why_not(
     for t in q.possessors:
         if not said(t):
             return f"it is not about the {t}'s"
+    # A figure per span of time says so in its own sentence ("31 million
+    # euros a year" for "annual", "180 euros par mois" for "monthly").
+    if q.period and q.wants_figure:
+        sentence = set(terms(text))
+        for f in q.period:
+            said = [stem(f), stem(policy.frequency_words[f])]
+            if not any(term_in(w, sentence) or not same_language and meaning.held(w, sentence) for w in said):
+                return f"its figure is not said to be {f}"
     if q.scope and q.wants_figure and same_language and not all(term_in(t, window) for t in q.scope):
         return f"its figure is not said to be for the {' / '.join(q.scope)} asked about"
     new = [t for t in terms(text) if not term_in(t, known.terms)] + sorted(number_values(text, policy) - known.numbers)
@@ -282,9 +290,12 @@ class _Meaning:
         except TypeError:  # an embedder that cannot be weakly referenced
             self.cache = {}
 
-    def held(self, term: str, window: set[str]) -> bool:
+    def held(self, term: str, window: set[str], short: bool = False) -> bool:
+        """Whether a word of `window` means `term`; `short` lets a term one
+        letter shorter than the policy's minimum through, for the other
+        language, where meaning is the only way ("pay" / "salariale")."""
         candidates = [w for w in window if len(w) >= self.min_letters and not any(c.isdigit() for c in w)]
-        if len(term) < self.min_letters or not candidates:
+        if len(term) < self.min_letters - short or not candidates:
             return False
         missing = [w for w in dict.fromkeys([term, *candidates]) if w not in self.cache]
         if missing:

@@ -60,7 +60,10 @@ class AnswerPolicy:
     sum or a share."""
     meaning_min_letters: int = 4
     """Words this short are never matched by meaning: the vectors of
-    acronyms and short words crowd together ("ceo" / "ai": 0.79)."""
+    acronyms and short words crowd together ("ceo" / "ai": 0.79). Across
+    languages, where meaning is the only way, a figure's attribute may have
+    one letter fewer and still find its long translation ("pay" /
+    "salariale": 0.68)."""
     language_slots: int = 2
     """The passages closest in meaning in each language of the library join
     the retrieved ones: a passage in another language shares no word with
@@ -231,6 +234,15 @@ class AnswerPolicy:
         "century centuries seconde secondes heure heures jour jours semaine semaines mois an ans année années "
         "annee annees décennie décennies decennie decennies siècle siècles"
     ))
+    frequency_words: dict[str, str] = field(default_factory=lambda: {
+        "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
+        "annual": "year", "annually": "year", "quotidien": "jour", "quotidienne": "jour",
+        "hebdomadaire": "semaine", "mensuel": "mois", "mensuelle": "mois", "annuel": "an", "annuelle": "an",
+    })
+    """Words that make a figure one per span of time ("*monthly* pay", "annual
+    running costs"), with that span: the figure's own sentence must say the
+    word or the span ("a year", "par mois"), not only its headline (see
+    `Question.period`)."""
     vague_amounts: frozenset[str] = field(default_factory=lambda: _words(
         "several many few some couple plusieurs quelques nombreux nombreuses"
     ))

@@ -57,6 +57,9 @@ class Question:
     scope: tuple[str, ...] = ()
     """Time words that scope a figure ("in its first month": 'month'): the
     figure's sentence must say them too."""
+    period: tuple[str, ...] = ()
+    """Words that make the figure one per span of time ("*monthly* pay"), as
+    written: see AnswerPolicy.frequency_words."""
     owners: tuple[str, ...] = ()
     """Topic stems after a distributive ("each *bus*", "par *rame*"): the
     thing a figure is counted per, which a sentence giving it must name."""
@@ -107,7 +110,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # phrase that sets the kind, not to what the question is about.
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
     phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
-    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase
+    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     topic = tuple(
         t for t in dict.fromkeys(terms(text))
@@ -131,6 +134,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         carried=carried, query=query, units=units_asked(text, policy),
         scope=tuple(dict.fromkeys(stem(f) for w, f in zip(tokens, folded)
                                   if f in policy.time_units or f in policy.months and w[:1].isupper())),
+        period=tuple(dict.fromkeys(f for f in folded if f in policy.frequency_words)),
         owners=tuple(o for o in dict.fromkeys(
             next((stem(w) for w in folded[i + 1:i + 4] if stem(w) in topic), "")
             for i, d in enumerate(folded) if d in policy.distributives) if o),

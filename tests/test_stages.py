@@ -71,6 +71,12 @@ def test_a_message_asking_several_questions_is_split_into_them():
         assert split_parts(one) == [one]
 
 
+def test_a_figure_per_span_of_time():
+    q = parse_question("What are the annual running costs of the new wing?")
+    assert q.period == ("annual",) and "annual" not in q.topic
+    assert parse_question("Quel est le salaire mensuel des infirmiers ?").period == ("mensuel",)
+
+
 def test_an_opening_word_is_no_name_unless_written_as_one():
     assert parse_question("Selon le syndicat, quelle part des infirmiers a suivi la grève ?").entities == ()
     assert parse_question("According to the union, how many nurses joined?").entities == ()
@@ -310,6 +316,7 @@ def test_a_question_answered_from_an_acronym_and_a_follow_up_asking_again(embedd
         "How many people does each Nordvent wind farm employ?",  # a figure per thing the sentence does not name
         "How many parking spaces does Nordvent have?",  # the counted thing is narrowed by a word never used
         "How many people will work in Szczecin for the first ten minutes?",  # minutes: no count of people
+        "What was Nordvent's monthly revenue?",  # a figure per month the sentence does not give
         "Write a poem about Nordvent.",
         "Rédige un tweet sur Nordvent.",
     ],
