@@ -204,7 +204,7 @@ def _why_not(
         return f"it does not count {q.attribute[0]}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
-    if not fits_kind(q.kind, text, known.own_names, policy, q.category):
+    if not fits_kind(q.kind, text, known.own_names | _spelled_out(q, text), policy, q.category):
         return f"it holds no {q.kind}"
     if q.units and not holds_units(text, q.units, policy):
         return f"it gives no figure in {' / '.join(q.units)}"
@@ -248,6 +248,24 @@ def _counts(q: Question, window: set[str], article: set[str], same_language: boo
     if not term_in(head, article) and not meaning.held(head, window):  # "nurses" / "infirmiers"
         return False
     return not same_language or all(term_in(a, article) or meaning.held(a, window) for a in narrowing)
+
+
+def _spelled_out(q: Question, text: str) -> set[str]:
+    """The folded words of a question's acronym written out in `text` ("SWIS"
+    in "the Syndicat Wallon des Infirmiers et Soignants (SWIS)"): the same
+    name, so no answer to "who founded SWIS"."""
+    out: set[str] = set()
+    for e in q.entities:
+        if not (e.isupper() and 2 < len(e) <= 8):
+            continue
+        at = text.find(f"({e})")
+        if at < 0:
+            continue
+        run = words(text[:at])
+        content = [fold(w) for w in run if fold(w) not in STOPWORDS]
+        if len(content) >= len(e) and "".join(w[0] for w in content[-len(e):]) == fold(e):
+            out |= set(content[-len(e):])
+    return out
 
 
 def _topic_held(

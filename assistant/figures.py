@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold, stem
+from .text import STOPWORDS, WORD, fold, stem
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -181,6 +181,12 @@ def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     return out
 
 
+def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
+    """A name in `text` that is not in `known`; the first word only when it is the only name."""
+    found = names(text, policy)
+    return any(n not in known for n in found[1:] or found)
+
+
 def has_length(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A figure followed by a unit of length: "14.2 kilometres"."""
     toks = tokens(text)
@@ -274,9 +280,10 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         return has_count(text, policy)
     if kind == "number":
         return bool(quantities(text, policy))
-    if kind == "choice" and category and category in _stems(policy.named_categories):
-        kind = "person"  # "which company": answered by a name
-    if kind in ("person", "place"):
-        found = names(text, policy)
-        return any(n not in question_names for n in found[1:] or found)
+    if kind == "person":
+        # A person is not written in capitals: "GHSM" names an organisation.
+        acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
+        return _names_other(text, question_names | acronyms, policy)
+    if kind == "place" or kind == "choice" and category and category in _stems(policy.named_categories):
+        return _names_other(text, question_names, policy)  # "which company": answered by a name
     return True

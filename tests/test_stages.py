@@ -71,6 +71,17 @@ def test_a_message_asking_several_questions_is_split_into_them():
         assert split_parts(one) == [one]
 
 
+def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
+    from assistant.evidence import _spelled_out
+
+    sentence = "The strike was called by the Syndicat Wallon des Infirmiers (SWI), the union of 35% of GHSM's nurses."
+    q = parse_question("Who founded the SWI union?")
+    assert _spelled_out(q, sentence) == {"syndicat", "wallon", "infirmiers"}
+    assert not fits_kind("person", sentence, q.name_words | _spelled_out(q, sentence), POLICY)
+    assert fits_kind("person", sentence + " Its leader is Nadia Bensalem.", q.name_words | _spelled_out(q, sentence), POLICY)
+    assert fits_kind("choice", "The trams were built by CAF.", set(), POLICY, "company")  # a company may be
+
+
 def test_a_figure_per_span_of_time():
     q = parse_question("What are the annual running costs of the new wing?")
     assert q.period == ("annual",) and "annual" not in q.topic
@@ -263,14 +274,18 @@ def test_a_who_question_is_answered_by_the_unit_that_names_someone(embedder):
     article = ("Le tramway dépasse les prévisions\n\n"
                "Selon l'Autorité régionale de transport de l'Estrie (ARTE), 52 000 déplacements ont été enregistrés "
                "le premier jour. « Nous avons dû ajouter des agents sur les quais », a indiqué la directrice "
-               "générale de l'ARTE, Nadia Belkacem.")
+               "générale de l'ARTE, Nadia Belkacem. L'Autorité régionale de transport de l'Estrie dirige "
+               "le réseau depuis Sherbrooke.")
     q = parse_question("Qui dirige l'Autorité régionale de transport de l'Estrie ?")
     passage = Passage(chunk_id="t:0", doc_id="t", title="Le tramway dépasse les prévisions", source="tram.txt",
                       language="fr", text=article, start=0, end=len(article), score=1.0, similarity=0.5)
     evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
-    assert [e.answers for e in evidence][:2] == [True, True]
-    # first the unit that names someone, not the better-worded one without a name
-    assert "Nadia Belkacem" in evidence[0].text and evidence[0].rank < evidence[1].rank
+    # first the unit that names someone, not the better-worded one that names
+    # only the authority, by its acronym
+    assert "Nadia Belkacem" in evidence[0].text and evidence[0].answers
+    hint = next(e for e in evidence if "Sherbrooke" in e.text)  # a name, but no person's
+    assert hint.answers and not hint.specific and hint.rank > evidence[0].rank
+    assert next(e for e in evidence if "52 000" in e.text).why_not == "it holds no person"
     assert parse_question("Qui est Nadia Belkacem ?").identifies  # asks for a description: no name comes first
 
 
