@@ -182,9 +182,10 @@ def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
 
 
 def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
-    """A name in `text` that is not in `known`; the first word only when it is the only name."""
+    """A name in `text` that is not in `known`, nor a day or month ("Today
+    they have space"); the first word only when it is the only name."""
     found = names(text, policy)
-    return any(n not in known for n in found[1:] or found)
+    return any(n not in known and n not in policy.relative_dates and n not in policy.months for n in found[1:] or found)
 
 
 def has_length(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:

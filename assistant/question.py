@@ -106,6 +106,8 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     entities = _entities(text, tokens, policy)
     entity_stems = {t for e in entities for t in terms(e)}
     category = _category(folded, entity_stems, policy)
+    if kind == "choice" and category in {stem(r) for r in policy.role_nouns}:
+        kind = "person"  # "which minister", "quel dirigeant": a person, named
     # The word after "how" ("how long", "how much") belongs to the question
     # phrase that sets the kind, not to what the question is about.
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}

@@ -46,6 +46,8 @@ POLICY = AnswerPolicy()
         ("Combien d'infirmiers supplémentaires ont été embauchés ?", "count", (), ("infirmier",)),  # head first
         ("How many years did the works take?", "duration", (), ()),  # counting time units is a span
         ("How many nurses went on strike in April?", "count", (), ("nurse",)),  # a month dates, it is no name
+        ("Which minister mediated between the two sides?", "person", (), ()),  # a title asks for a person
+        ("Quel dirigeant a qualifié la grève d'irresponsable ?", "person", (), ()),
     ],
 )
 def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities, attribute):
@@ -80,6 +82,16 @@ def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
     assert not fits_kind("person", sentence, q.name_words | _spelled_out(q, sentence), POLICY)
     assert fits_kind("person", sentence + " Its leader is Nadia Bensalem.", q.name_words | _spelled_out(q, sentence), POLICY)
     assert fits_kind("choice", "The trams were built by CAF.", set(), POLICY, "company")  # a company may be
+
+
+def test_a_year_is_looked_for_in_the_article_not_only_in_the_retrieved_passages(embedder):
+    from assistant.evidence import unknown_entities
+
+    passages = [_passage(ARTICLE)]
+    assert unknown_entities(parse_question("How many people did Nordvent employ in 2019?"), passages) == []
+    assert unknown_entities(parse_question("Who is the CEO of Contoso?"), passages) == ["Contoso"]
+    # the article the sentence is in must still have the year
+    assert "does not mention 2019" in _decide("How many people did Nordvent employ in 2019?", embedder).reason
 
 
 def test_a_figure_per_span_of_time():
