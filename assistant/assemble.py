@@ -58,7 +58,8 @@ class Assembler:
         support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
         if support.rank < best.rank - self.policy.on_topic_margin:
             return "it rests on evidence that hardly bears on the question"
-        if not fits_kind(self.question.kind, v.sentence, self._own_names, self.policy, self.question.category):
+        if not any(fits_kind(k, v.sentence, self._own_names, self.policy, self.question.category)
+                   for k in self.question.kinds):
             return f"it does not give the {self.question.kind} asked for"
         asked = set(self.question.all_terms) | {t for n in self.question.carried for t in terms(n)}
         # A word the sentence took from the question, not from its source, pins

@@ -207,7 +207,7 @@ def _why_not(
         return f"it does not count {q.attribute[0]}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
-    if not fits_kind(q.kind, text, known.own_names | _spelled_out(q, text), policy, q.category):
+    if not any(fits_kind(k, text, known.own_names | _spelled_out(q, text), policy, q.category) for k in q.kinds):
         return f"it holds no {q.kind}"
     if q.units and not holds_units(text, q.units, policy):
         return f"it gives no figure in {' / '.join(q.units)}"

@@ -174,6 +174,12 @@ class AnswerPolicy:
     dismiss_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "ignore ignorez forget disregard oublie oubliez"
     ))
+    change_words: frozenset[str] = field(default_factory=lambda: _words(
+        "rise rises raise raises increase increases hike hikes cut cuts growth fall falls drop drops decline "
+        "hausse hausses augmentation augmentations baisse baisses revalorisation croissance recul"
+    ))
+    """A change in a sum ("what pay rise", "la hausse des salaires") is as
+    often given in percent as in money: either answers it."""
     money_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "cost costs pay paid spend spent earn earned charge charged raise raised worth invest invested "
         "coûte coute coûté paie paye payé gagne gagné dépense depense investi"

@@ -60,6 +60,8 @@ class Question:
     period: tuple[str, ...] = ()
     """Words that make the figure one per span of time ("*monthly* pay"), as
     written: see AnswerPolicy.frequency_words."""
+    change: bool = False
+    """It asks for a change in a figure ("what pay rise"): see AnswerPolicy.change_words."""
     owners: tuple[str, ...] = ()
     """Topic stems after a distributive ("each *bus*", "par *rame*"): the
     thing a figure is counted per, which a sentence giving it must name."""
@@ -86,6 +88,11 @@ class Question:
     def all_terms(self) -> list[str]:
         """Every content term the question asks about, entities first."""
         return list(dict.fromkeys(self.entity_terms + list(self.topic) + list(self.attribute)))
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """The kinds of answer that answer it: a change in a sum may be a percent."""
+        return (self.kind, "percent") if self.kind == "money" and self.change else (self.kind,)
 
     @property
     def wants_figure(self) -> bool:
@@ -137,6 +144,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         scope=tuple(dict.fromkeys(stem(f) for w, f in zip(tokens, folded)
                                   if f in policy.time_units or f in policy.months and w[:1].isupper())),
         period=tuple(dict.fromkeys(f for f in folded if f in policy.frequency_words)),
+        change=any(f in policy.change_words for f in folded),
         owners=tuple(o for o in dict.fromkeys(
             next((stem(w) for w in folded[i + 1:i + 4] if stem(w) in topic), "")
             for i, d in enumerate(folded) if d in policy.distributives) if o),

@@ -94,6 +94,18 @@ def test_a_year_is_looked_for_in_the_article_not_only_in_the_retrieved_passages(
     assert "does not mention 2019" in _decide("How many people did Nordvent employ in 2019?", embedder).reason
 
 
+def test_a_change_in_a_sum_may_be_answered_in_percent(embedder):
+    article = "Pilots strike at Nordair\n\nThe union is demanding an 8 percent pay rise over two years."
+    passage = Passage(chunk_id="p:0", doc_id="p", title="Pilots strike at Nordair", source="p.txt", language="en",
+                      text=article, start=0, end=len(article), score=1.0, similarity=0.5)
+    for question, answers in [("What pay rise is the union demanding?", True),
+                              ("What salary does the union's leader earn?", False)]:
+        q = parse_question(question)
+        assert q.kind == "money" and q.change == answers
+        d = decide(q, [passage], select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY), POLICY)
+        assert d.answer == answers, (question, d.reason)
+
+
 def test_a_figure_per_span_of_time():
     q = parse_question("What are the annual running costs of the new wing?")
     assert q.period == ("annual",) and "annual" not in q.topic
