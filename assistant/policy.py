@@ -87,12 +87,13 @@ class AnswerPolicy:
     month or a year, not only "on Wednesday"; a place after "in" or in a
     dateline; an enumeration for a list question), so it wins over a nearly
     as relevant unit that only hints at the answer."""
-    specific_first_kinds: frozenset[str] = frozenset({"person"})
+    specific_first_kinds: frozenset[str] = frozenset({"person", "reason"})
     """Kinds whose answer is a thing a unit names or does not: for these, a
     unit that states the answer fully comes before every unit that only hints
     at it, however much better that one matches the wording ("Who leads the
     authority?" is answered by the sentence that names its director, not by the
-    one that repeats the authority's full name)."""
+    one that repeats the authority's full name; "Why did the pilots walk out?"
+    by what they demand, not by when the walkout began)."""
     dateline_max_words: int = 8
     """A news article's first line this short that holds a date is its
     dateline ("Strasbourg, March 13, 2024"): it dates and places the lead
@@ -268,10 +269,14 @@ class AnswerPolicy:
     with no name outside the question cannot answer it."""
     causal_words: frozenset[str] = field(default_factory=lambda: _words(
         "because due owing blamed caused cause causes reason reasons result after since thanks "
-        "parce car raison cause causé cause grâce suite dû du"
+        "demand demands demanding demanded protest protests protesting protested complain complains "
+        "complained complaint complaints grievance grievances "
+        "parce car raison cause causé cause grâce suite dû du réclame réclament réclamait réclamaient "
+        "revendication revendications revendique revendiquent protestent protestaient dénoncent dénonçaient"
     ))
     """Words that give a reason: a "why" question is answered specifically
-    by a sentence with one ("blamed the overrun on", "because")."""
+    by a sentence with one ("blamed the overrun on", "because"), and a
+    strike or protest by what its side demands or protests against."""
     relative_markers: frozenset[str] = field(default_factory=lambda: _words(
         "after before within ago later earlier since après avant dans depuis plus"
     ))

@@ -106,6 +106,16 @@ def test_a_change_in_a_sum_may_be_answered_in_percent(embedder):
         assert d.answer == answers, (question, d.reason)
 
 
+def test_a_why_question_is_answered_by_the_unit_that_gives_a_reason(embedder):
+    article = ("Nordair pilots walk out\n\nThe walkout by Nordair pilots began at 5 a.m. on Tuesday and hit every route. "
+               "The pilots are demanding longer rest periods between duties.")
+    passage = Passage(chunk_id="w:0", doc_id="w", title="Nordair pilots walk out", source="w.txt", language="en",
+                      text=article, start=0, end=len(article), score=1.0, similarity=0.5)
+    q = parse_question("Why did the Nordair pilots walk out?")
+    evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
+    assert "demanding longer rest" in evidence[0].text and evidence[0].rank < evidence[1].rank
+
+
 def test_a_figure_per_span_of_time():
     q = parse_question("What are the annual running costs of the new wing?")
     assert q.period == ("annual",) and "annual" not in q.topic
