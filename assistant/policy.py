@@ -313,8 +313,8 @@ class AnswerPolicy:
     percent_words: frozenset[str] = field(default_factory=lambda: _words("% percent per cent pourcent pour-cent"))
     distributives: frozenset[str] = field(default_factory=lambda: _words("each every per chaque par"))
     """Words that make a figure one of each thing ("each *bus*", "par rame"):
-    a sentence that gives such a figure must name that thing, or a word
-    close to it in meaning (see `Question.owners`)."""
+    a sentence that gives such a figure must name that thing in the
+    question's own word (see `Question.owners`)."""
     anaphors: frozenset[str] = field(default_factory=lambda: _words(
         "he him his she her hers it its they them their this that these those there "
         "il elle ils elles lui leur leurs son sa ses ce cet cette ces cela ça"

@@ -121,9 +121,11 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
     ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
+    # A counted noun's narrowing words ("*parking* spaces") stay in the topic.
+    measured = attribute[:1] if kind == "count" else attribute
     topic = tuple(
         t for t in dict.fromkeys(terms(text))
-        if t not in entity_stems and t not in (attribute[:1] if kind == "count" else attribute) and t != category and fold(t) not in ignored
+        if t not in entity_stems and t not in measured and t != category and fold(t) not in ignored
         and t not in {stem(w) for w in ignored}
     )
     is_list = bool(category) and _plural(category, tokens) or kind == "choice" and any(
