@@ -115,6 +115,7 @@ def _identifier():
     return identifier
 
 
-def renumber(text: str, mapping: dict[int, int]) -> str:
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping.get(int(m.group(1)), int(m.group(1)))}]", text)
+def renumber(text: str, offset: int) -> str:
+    """`text` with each citation marker [n] moved to [n + offset]."""
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
 

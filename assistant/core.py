@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .answer import UNANSWERED_PART, Answer, Citation, refusal_text
+from .answer import UNANSWERED_PART, Answer, Citation, refusal_text, renumber
 from .assemble import Assembler
 from .conversation import validate_history
 from .decide import decide
@@ -181,7 +181,7 @@ class Assistant:
     def _part_piece(piece: str, offset: int, pieces: list[str]) -> str:
         """`piece` with its citation numbers moved past the earlier parts', and
         a space before it when something was said already."""
-        piece = re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", piece)
+        piece = renumber(piece, offset)
         if pieces and not pieces[-1].endswith(" ") and not piece.startswith(" "):
             piece = " " + piece
         pieces.append(piece)

@@ -230,8 +230,8 @@ def _why_not(
     if q.period and q.wants_figure:
         sentence = set(terms(text))
         for f in q.period:
-            said = [stem(f), stem(policy.frequency_words[f])]
-            if not any(term_in(w, sentence) or not same_language and meaning.held(w, sentence) for w in said):
+            forms = [stem(f), stem(policy.frequency_words[f])]
+            if not any(term_in(w, sentence) or not same_language and meaning.held(w, sentence) for w in forms):
                 return f"its figure is not said to be {f}"
     if q.scope and q.wants_figure and same_language and not all(term_in(t, window) for t in q.scope):
         return f"its figure is not said to be for the {' / '.join(q.scope)} asked about"

@@ -260,7 +260,7 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
 
 
 @lru_cache(maxsize=8)
-def _stems(words: frozenset[str]) -> frozenset[str]:
+def word_stems(words: frozenset[str]) -> frozenset[str]:
     """The stems of a policy word list, worked out once per list."""
     return frozenset(stem(w) for w in words)
 
@@ -285,6 +285,6 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         # A person is not written in capitals: "GHSM" names an organisation.
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
         return _names_other(text, question_names | acronyms, policy)
-    if kind == "place" or kind == "choice" and category and category in _stems(policy.named_categories):
+    if kind == "place" or kind == "choice" and category and category in word_stems(policy.named_categories):
         return _names_other(text, question_names, policy)  # "which company": answered by a name
     return True

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer import question_language
-from .figures import units_asked
+from .figures import units_asked, word_stems
 from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import STOPWORDS, fold, stem, terms, words
 
@@ -113,7 +113,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     entities = _entities(text, tokens, policy)
     entity_stems = {t for e in entities for t in terms(e)}
     category = _category(folded, entity_stems, policy)
-    if kind == "choice" and category in {stem(r) for r in policy.role_nouns}:
+    if kind == "choice" and category in word_stems(policy.role_nouns):
         kind = "person"  # "which minister", "quel dirigeant": a person, named
     # The word after "how" ("how long", "how much") belongs to the question
     # phrase that sets the kind, not to what the question is about.
