@@ -210,17 +210,23 @@ def test_eval_floors_on_the_ai_act_corpus(tmp_path):
     assert extra["quote_validity"] == 1.0
 
 
+def _dev_corpus_metrics(tmp_path, name: str) -> dict:
+    """The eval metrics of a dev corpus in tests/data/<name> (articles/,
+    qa.jsonl, conversations.jsonl), ingested into a scratch store."""
+    from assistant.evaluation import run_eval
+
+    corpus = DATA / name / "articles"
+    a = Assistant(data_dir=tmp_path / "data")
+    a.ingest([corpus])
+    report = run_eval(a, DATA / name / "qa.jsonl", DATA / name / "conversations.jsonl",
+                      {p.stem: p.read_text() for p in corpus.glob("*.txt")})
+    return report.metrics()
+
+
 def test_eval_floors_on_the_tram_corpus_and_the_extra_dev_questions(tmp_path):
     # A third topic, with a French article, paraphrased and cross-language
     # questions, the four kinds of trap and follow-ups (tests/data/dev2).
-    from assistant.evaluation import run_eval
-
-    corpus = DATA / "dev2/articles"
-    a = Assistant(data_dir=tmp_path / "data")
-    a.ingest([corpus])
-    report = run_eval(a, DATA / "dev2/qa.jsonl", DATA / "dev2/conversations.jsonl",
-                      {p.stem: p.read_text() for p in corpus.glob("*.txt")})
-    m = report.metrics()
+    m = _dev_corpus_metrics(tmp_path, "dev2")
     assert m["questions"] == 28 and m["quote_validity"] == 1.0
     # Floors below the measured figures in the README (0.89 / 1.00 / 0.00 / 0.94, follow-ups 0.86).
     assert m["answer_accuracy"] >= 0.75 and m["refusal_accuracy"] >= 0.8
@@ -231,14 +237,7 @@ def test_eval_floors_on_the_tram_corpus_and_the_extra_dev_questions(tmp_path):
 def test_eval_floors_on_the_hospital_corpus(tmp_path):
     # A fourth topic written by a helper who never saw the code
     # (tests/data/dev3): longer articles, one in French, compound questions.
-    from assistant.evaluation import run_eval
-
-    corpus = DATA / "dev3/articles"
-    a = Assistant(data_dir=tmp_path / "data")
-    a.ingest([corpus])
-    report = run_eval(a, DATA / "dev3/qa.jsonl", DATA / "dev3/conversations.jsonl",
-                      {p.stem: p.read_text() for p in corpus.glob("*.txt")})
-    m = report.metrics()
+    m = _dev_corpus_metrics(tmp_path, "dev3")
     assert m["questions"] == 30 and m["quote_validity"] == 1.0
     # Floors below the measured figures in the README (0.70 / 1.00 / 0.05 / 0.86).
     assert m["answer_accuracy"] >= 0.5 and m["refusal_accuracy"] >= 0.7
