@@ -1,5 +1,5 @@
 """Answer figures with the configured model, side by side: the dev sets
-(seeds, EU AI Act, tram, hospital, airline) and the three held-out sets
+(seeds, EU AI Act, tram, hospital, airline, flood) and the four held-out sets
 (never used for tuning).
 Prints; asserts nothing.
 
@@ -28,14 +28,17 @@ CORPORA = {  # name: (articles, questions, conversations)
     "tram (dev2)": (DATA / "dev2/articles", DATA / "dev2/qa.jsonl", DATA / "dev2/conversations.jsonl"),
     "hospital (dev3)": (DATA / "dev3/articles", DATA / "dev3/qa.jsonl", DATA / "dev3/conversations.jsonl"),
     "airline (dev4)": (DATA / "dev4/articles", DATA / "dev4/qa.jsonl", DATA / "dev4/conversations.jsonl"),
+    "flood (dev5)": (DATA / "dev5/articles", DATA / "dev5/qa.jsonl", DATA / "dev5/conversations.jsonl"),
     "held-out": (DATA / "heldout/articles", DATA / "heldout/qa.jsonl", DATA / "heldout/conversations.jsonl"),
     "held-out 2": (ROOT / "benchmarks/heldout2/articles", ROOT / "benchmarks/heldout2/qa.jsonl",
                    ROOT / "benchmarks/heldout2/conversations.jsonl"),
     "held-out 3": (ROOT / "benchmarks/heldout3/articles", ROOT / "benchmarks/heldout3/qa.jsonl",
                    ROOT / "benchmarks/heldout3/conversations.jsonl"),
+    "held-out 4": (ROOT / "benchmarks/heldout4/articles", ROOT / "benchmarks/heldout4/qa.jsonl",
+                   ROOT / "benchmarks/heldout4/conversations.jsonl"),
 }
-"""The dev sets (tuned on): the seeds, the AI Act, the tram, hospital and
-airline corpora, with extra questions ("+") for the first two. The held-out
+"""The dev sets (tuned on): the seeds, the AI Act, the tram, hospital,
+airline and flood corpora, with extra questions ("+") for the first two. The held-out
 sets were never tuned on: only their totals were read."""
 
 
