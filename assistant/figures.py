@@ -157,12 +157,15 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: b
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """A number that counts things: not a year, a percentage, a sum of money
-    or a span of time ("free for 90 minutes"). A year is written bare:
-    "2,021 lynxes" counts."""
+    """A number that counts things: not a year, a percentage, a sum of money,
+    a span of time ("free for 90 minutes") or a measure ("5.11 metres"), and
+    a whole number unless a scale follows ("1.2 million people"). A year is
+    written bare: "2,021 lynxes" counts."""
     toks = tokens(text)
+    measures = policy.time_units | policy.length_units | policy.measure_units
     return any(q.unit == "" and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
-               and not any(x.folded in policy.time_units for x in toks[q.index + 1:q.index + 2])
+               and not any(x.folded in measures for x in toks[q.index + 1:q.index + 2])
+               and ("." not in q.value or q.scale)
                for q in quantities(text, policy))
 
 
@@ -242,21 +245,29 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
                 if i == 0 and text[t.start + len(t.text):].lstrip().startswith(","):
                     return True  # a dateline: "Strasbourg, March 13"
         return False
-    if kind == "person":  # a full name: a run of capitalized words, none from the question
-        runs: list[list[Token]] = [[]]
-        for i, t in enumerate(toks):
-            if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS:
-                runs[-1].append(t)
-            elif runs[-1]:
-                runs.append([])
-        return any(len(r) >= 2 and not any(t.folded in question_names for t in r) for r in runs)
+    if kind == "person":
+        return _full_name(toks, question_names)
     if kind == "reason":
         return any(t.folded in policy.causal_words for t in toks)
     if kind == "count" and counted:  # "21 stations" for "how many stations"
         return any(stem(x.folded) in counted for q in quantities(text, policy) for x in toks[q.index + 1:q.index + 3])
-    if is_list:
-        return any(t.folded in policy.enumerators for t in toks)
+    if is_list:  # "including ...", or a colon that opens a list of lines
+        return any(t.folded in policy.enumerators for t in toks) or bool(re.search(r":\s*\n", text))
+    if kind == "choice":  # "which hydrologist", "which firm": named in full, not "a leading Belgian hydrologist"
+        return _full_name(toks, question_names)
     return False
+
+
+def _full_name(toks: list[Token], question_names: set[str]) -> bool:
+    """A run of capitalized words after the first, none from the question:
+    "Dr Amélie Dufrasne", "Wathelet Frères"."""
+    runs: list[list[Token]] = [[]]
+    for i, t in enumerate(toks):
+        if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS:
+            runs[-1].append(t)
+        elif runs[-1]:
+            runs.append([])
+    return any(len(r) >= 2 and not any(t.folded in question_names for t in r) for r in runs)
 
 
 @lru_cache(maxsize=8)

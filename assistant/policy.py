@@ -103,6 +103,11 @@ class AnswerPolicy:
     on_topic_margin: float = 0.12
     """A generated sentence must rest on evidence nearly as relevant as the best."""
 
+    agent_verb_window: int = 5
+    """A passive verb is taken to have its agent ("built between 1975 and
+    1979 *by* the contractor") when it stands at most this many words
+    before "by" / "par": a short adverbial may come between."""
+
     # -- verification ---------------------------------------------------------
     min_content_support: float = 0.75
     """Share of a generated sentence's content words that its cited sentence
@@ -259,6 +264,14 @@ class AnswerPolicy:
         "kilomètre kilomètres mètre mètres cm centimetres centimètres"
     ))
     """Units of length: "how long" asks for a duration or for one of these."""
+    measure_units: frozenset[str] = field(default_factory=lambda: _words(
+        "gram grams kg kilogram kilograms tonne tonnes ton tons lb litre litres liter liters cubic square "
+        "hectare hectares acre acres degree degrees celsius watt watts kw kwh mw mwh gw gwh megawatt megawatts "
+        "gigawatt gigawatts volt volts knot knots mph "
+        "gramme grammes kilo kilos cube cubes carré carrés carre carres degré degrés degre degres"
+    ))
+    """Other units of measure (weight, volume, area, temperature, power,
+    speed): a figure followed by one measures, it does not count things."""
     named_categories: frozenset[str] = field(default_factory=lambda: _words(
         "company companies firm firms group brand brands manufacturer maker supplier bank organisation "
         "organization agency team club party newspaper country countries city cities town person people "

@@ -69,6 +69,13 @@ class Question:
     """Stems of common nouns in the possessive ("the *doctors'* union", "the
     *tram's* costs"): whose thing is asked about, which a sentence answering
     must name, or it speaks of another's ("the nurses' union")."""
+    quoted: tuple[str, ...] = ()
+    """Stems of the words the question quotes ("called the strike
+    «irresponsible»"): what someone said, which the answer's sentence must say."""
+    relation: str = ""
+    """For "who" and "which X": the stem of the verb that ties the one asked
+    for to the rest ("Who *designed* the A220?", "Quelle entreprise a
+    *construit* le mur ?"), or '' when the question has none ("Who is ...")."""
 
     @property
     def entity_terms(self) -> list[str]:
@@ -152,7 +159,42 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
             for i, d in enumerate(folded) if d in policy.distributives) if o),
         possessors=tuple(dict.fromkeys(stem(m.group(1)) for m in _POSSESSIVE.finditer(text)
                                        if m.group(1).islower() and stem(m.group(1)) in topic)),
+        relation=_relation(tokens, folded, kind, topic, policy),
+        quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )
+
+
+_QUOTED = re.compile(r"[«“\"]\s*([^«»“”\"]{1,60}?)\s*[»”\"]")
+"""A span the question puts in quotation marks."""
+
+
+_AGENT_WH = ("who", "qui", "which", "quel", "quelle", "quels", "quelles")
+
+
+def _relation(tokens: list[str], folded: list[str], kind: str, topic: tuple[str, ...], policy: AnswerPolicy) -> str:
+    """The verb after "who" / "which X" (past an auxiliary): "Who *designed*",
+    "Which union *called*", "Qui *dirige*", "Quelle entreprise a *construit*".
+    A word is taken for that verb when it is a known finite verb, an English
+    past form (-ed), or follows "who"/"qui" or an auxiliary directly."""
+    if kind not in ("person", "choice"):
+        return ""
+    start = next((i for i, f in enumerate(folded[:3]) if f in _AGENT_WH), None)
+    if start is None:
+        return ""
+    after_aux = False
+    for i in range(start + 1, min(start + 5, len(folded))):
+        f, w = folded[i], tokens[i]
+        if f in policy.auxiliaries or f in ("a", "ont", "avait", "avaient", "ete", "etre", "been", "being", "t", "il", "elle", "ils", "elles"):
+            after_aux = True
+            continue
+        if f in STOPWORDS or w[:1].isupper():
+            return ""
+        verb = (f in policy.finite_verbs or f.endswith("ed") or after_aux or i == start + 1 and folded[start] in ("who", "qui"))
+        if verb:
+            return stem(f) if stem(f) in topic and f not in policy.light_verbs else ""
+        if after_aux:
+            return ""
+    return ""
 
 
 _WH = ("who|whom|whose|what|which|when|where|why|how|qui|que|quel|quelle|quels|quelles|quand|où|ou|pourquoi|"

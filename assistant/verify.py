@@ -82,6 +82,8 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     ws = words(sentence)
     if len(ws) < 3 or len(ws) <= policy.fragment_max_words and not _states(ws, policy):
         return "it is a fragment, not a sentence"
+    if sentence.rstrip().endswith(":"):  # "has made four demands:" announces what it does not say
+        return "it announces a list it does not give"
     mine, theirs = quantities(sentence, policy), quantities(source, policy)
     for q in mine:
         if not _matching(q, theirs):

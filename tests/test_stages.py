@@ -495,3 +495,70 @@ def test_a_word_of_the_question_the_source_does_not_say_is_not_pinned_on_it(embe
     assert verify("The tower factory will open in Szczecin in 2027 [1].", [answer.citations[0].quote], POLICY)[0].supported
     assert answer.mode == "extractive" and "tower" not in answer.text and "blade factory in Szczecin" in answer.text
     assert "tower" in answer.dropped[0]["reason"]
+
+
+def _evidence(question: str, article: str, embedder, language: str = "en"):
+    title, _, _ = article.partition("\n")
+    passage = Passage(chunk_id="w:0", doc_id="w", title=title, source="w.txt", language=language, text=article,
+                      start=0, end=len(article), score=1.0, similarity=0.5)
+    q = parse_question(question)
+    evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
+    return q, evidence, decide(q, [passage], evidence, POLICY)
+
+
+def test_who_did_one_deed_is_not_who_did_another(embedder):
+    article = ("Harbour works finished\n\n"
+               "The Kessel tunnel was built between 2001 and 2004 by the contractor Strabag Nord. "
+               "The new harbour station was designed by the practice Atelier Lenz.")
+    assert parse_question("Who designed the Kessel tunnel?").relation == "designed"
+    assert parse_question("Quelle entreprise a construit le tunnel ?").relation == "construit"
+    assert parse_question("Who is the mayor of Kessel?").relation == ""
+    # the article says what was "designed by" whom: "built by" is another deed
+    q, evidence, d = _evidence("Who designed the Kessel tunnel?", article, embedder)
+    assert not d.answer and "other than 'designed'" in evidence[0].why_not
+    q, evidence, d = _evidence("Which company built the Kessel tunnel?", article, embedder)
+    assert d.answer and "Strabag" in d.evidence[0].text
+    # where the article never uses the verb asked about, another may paraphrase it
+    strike = "Dockers strike\n\nThe strike was called by the Dockers' Union of Antwerp (DUA), which has 4,000 members."
+    assert _evidence("Which union led the strike?", strike, embedder)[2].answer
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_its_list(embedder):
+    article = ("Residents set out demands\n\n"
+               "The residents' association has set out three demands:\n"
+               "- an independent inquiry into the dam;\n"
+               "- a cap on the reservoir's winter level;\n"
+               "- a seat on the operator's board.\n\n"
+               "The operator said it would reply next week.")
+    q, evidence, d = _evidence("What demands has the residents' association made?", article, embedder)
+    assert d.answer and "three demands:" in d.evidence[0].text and "board." in d.evidence[0].text
+    assert d.evidence[0].specific  # the list is the answer
+    assert "operator said" not in d.evidence[0].text  # the list ends with its paragraph
+    # a generated sentence that only announces the list says nothing
+    assert check("The association has made three demands:", d.evidence[0].text, POLICY) == \
+        "it announces a list it does not give"
+
+
+def test_a_measure_is_no_count_and_a_full_name_answers_which_one():
+    from assistant.figures import has_count
+
+    assert not has_count("The previous record, 5.11 metres, was set in December 1993.", POLICY)
+    assert has_count("Crews rescued 212 people by boat.", POLICY)
+    assert has_count("Some 1.2 million people live in the valley.", POLICY)
+    assert not has_count("The level rose by 1.5 on the gauge.", POLICY)  # a decimal counts nothing
+    # "which hydrologist": named in full, not "a leading Belgian hydrologist"
+    assert is_specific("choice", "Dr Amélie Dufrasne, senior hydrologist at the institute, said so.", False)
+    assert not is_specific("choice", "A leading Belgian hydrologist has accused the operator.", False)
+
+
+def test_a_title_asked_for_and_quoted_words_must_be_in_the_sentence(embedder):
+    article = ("Relief fund announced\n\n"
+               "\"It is a duty of solidarity,\" said the regional minister for infrastructure, Isabelle Mottet, "
+               "announcing the relief fund. \"The relief fund is too small,\" said the opposition MP Marc Dethier. "
+               "The airline's operating chief, Thomas Keller, called the strike \"irresponsible\".")
+    q, evidence, d = _evidence("Which minister announced the relief fund?", article, embedder)
+    assert d.answer and "Mottet" in d.evidence[0].text
+    assert next(e for e in evidence if "Dethier" in e.text).why_not == "it names no minister"
+    q, evidence, d = _evidence("Who called the strike \"irresponsible\"?", article, embedder)
+    assert q.quoted == ("irresponsible",) and d.answer and "Keller" in d.evidence[0].text
+    assert _evidence("Who called the strike \"reckless\"?", article, embedder)[1][0].why_not == 'it does not say "reckless"'
