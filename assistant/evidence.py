@@ -296,11 +296,11 @@ def _other_agent(text: str, policy: AnswerPolicy) -> bool:
     """Whether `text` names an agent with a passive verb: "built *by* Airbus",
     "conçu *par* le cabinet Verhaegen"."""
     ws = [fold(w) for w in words(text)]
-    participle = ("ed", "en", "é", "ée", "és", "ées", "i", "is", "u", "us", "t", "ts")
     for i, w in enumerate(ws[1:-1], 1):
         # the verb may stand a few words before: "built between 1975 and 1979 by"
-        if w in ("by", "par") and any(v in policy.finite_verbs or v.endswith(participle) and v not in STOPWORDS
-                                      for v in ws[max(0, i - policy.agent_verb_window):i]):
+        if w in policy.agent_markers and any(
+                v in policy.finite_verbs or v.endswith(policy.participle_endings) and v not in STOPWORDS
+                for v in ws[max(0, i - policy.agent_verb_window):i]):
             return True
     return False
 

@@ -106,7 +106,7 @@ class AnswerPolicy:
     agent_verb_window: int = 5
     """A passive verb is taken to have its agent ("built between 1975 and
     1979 *by* the contractor") when it stands at most this many words
-    before "by" / "par": a short adverbial may come between."""
+    before one of `agent_markers`: a short adverbial may come between."""
 
     # -- verification ---------------------------------------------------------
     min_content_support: float = 0.75
@@ -210,6 +210,19 @@ class AnswerPolicy:
     fragment_max_words: int = 12
     """Sentences up to this long are checked for a verb; longer ones nearly
     always have one, and a missed verb there would drop a good sentence."""
+    perfect_auxiliaries: frozenset[str] = field(default_factory=lambda: _words(
+        "a ont avait avaient ete etre been being t il elle ils elles"
+    ))
+    """Forms that stand between a question word and its verb in a compound
+    tense or an inverted French question ("Qui *a* conçu", "Which firm has
+    *been* hired", "a-*t-il*"), besides `auxiliaries`: the verb follows them."""
+    agent_markers: frozenset[str] = field(default_factory=lambda: _words("by par"))
+    """Words that introduce the agent of a passive verb ("built *by* Airbus")."""
+    participle_endings: tuple[str, ...] = ("ed", "en", "i", "is", "u", "us", "t", "ts")
+    """Endings of English and French past participles ("designed",
+    "construit", "conçu"), matched on folded words: with `finite_verbs`, what
+    marks the verb before an agent marker. The French -é forms fold to a
+    bare -e that too many other words end in, so they are left out."""
     possessives: frozenset[str] = field(default_factory=lambda: _words("its his her their son sa ses leur leurs"))
     """After a name of the question ("Apple ... its devices"), a possessive
     points inside the question, not to the conversation."""

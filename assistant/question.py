@@ -184,7 +184,7 @@ def _relation(tokens: list[str], folded: list[str], kind: str, topic: tuple[str,
     after_aux = False
     for i in range(start + 1, min(start + 5, len(folded))):
         f, w = folded[i], tokens[i]
-        if f in policy.auxiliaries or f in ("a", "ont", "avait", "avaient", "ete", "etre", "been", "being", "t", "il", "elle", "ils", "elles"):
+        if f in policy.auxiliaries or f in policy.perfect_auxiliaries:
             after_aux = True
             continue
         if f in STOPWORDS or w[:1].isupper():
