@@ -171,10 +171,13 @@ def _heads(q: Question) -> set[str]:
 
 
 def _refers_back(text: str, known: "_Known", policy: AnswerPolicy) -> bool:
-    """The unit opens with a pronoun or names a noun the question puts with
-    its names: it goes on about what the sentence before named."""
-    ws = [fold(w) for w in words(text)]
-    return bool(ws) and ws[0] in policy.anaphors or any(term_in(h, set(terms(text))) for h in known.heads)
+    """The unit has a pronoun among its first words ("It was built", "Anna
+    Berg, *its* secretary-general") or names a noun the question puts with
+    its names: it goes on about what the sentence before named. "that" and
+    "there" are too often no pronoun to count."""
+    ws = [fold(w) for w in words(text)][:9]
+    return any(w in policy.anaphors and w not in ("that", "there") for w in ws) or any(
+        term_in(h, set(terms(text))) for h in known.heads)
 
 
 def _acronyms(q: Question) -> list[tuple[str, set[str], set[str]]]:
@@ -346,7 +349,10 @@ def _topic_held(
     # unit that names the category is on it however the verb is worded.
     topic = list(q.topic) + ([q.category] if q.category else [])
     total = sum(weights.get(t, 1.0) for t in topic) or 1.0
-    found = sum(weights.get(t, 1.0) for t in topic if term_in(t, window))
+    leading = word_stems(policy.leadership_words)
+    roles = word_stems(policy.role_nouns)
+    titled = any(t in leading for t in topic) and any(term_in(w, roles) for w in window)  # "secretary-general"
+    found = sum(weights.get(t, 1.0) for t in topic if term_in(t, window) or titled and t in leading)
     if found / total >= policy.min_topic_coverage:
         return True
     if not same_language and dense >= policy.cross_language_dense:

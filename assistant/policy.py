@@ -159,6 +159,15 @@ class AnswerPolicy:
     ))
     """Titles of people: a capitalized "CEO" is a role to look for in the
     sentence, not a name that must appear in the articles."""
+    leadership_words: frozenset[str] = field(default_factory=lambda: _words(
+        "leader leaders lead leads led head heads headed heading boss bosses run runs ran "
+        "dirigeant dirigeante dirigeants dirige dirigent dirigeait chef cheffe patron patronne "
+        "responsable responsables"
+    ))
+    """Words that ask who leads without naming a title: "Who is its leader?",
+    "Who heads the union?", "Qui dirige le service ?". Any title of
+    `role_nouns` holds them: a union's secretary-general, a company's chief
+    executive and a department's director are each its leader."""
     request_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "ignore forget disregard pretend act roleplay role-play write compose draw sing imagine "
         "tell generate translate oublie oubliez ignore ignorez écris ecris écrivez ecrivez invente inventez "
