@@ -253,8 +253,10 @@ def _why_not(
     if q.attribute and q.kind in ("money", "percent"):
         # A sum is bound to its own word ("revenue" is not "profit"); the base
         # of a share is often worded another way ("of the cost": "of the
-        # bill"), and across languages only meaning can bind either.
-        loose = q.kind == "percent" or not same_language
+        # bill"), and so is a payment ("payer": "financera"); across
+        # languages only meaning can bind any of them.
+        paid = all(a in word_stems(policy.money_verbs) for a in q.attribute)
+        loose = q.kind == "percent" or paid or not same_language
         if not any(term_in(a, window) or loose and meaning.held(a, window, not same_language) for a in q.attribute):
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not _counts(q, window, article, same_language, meaning):

@@ -147,7 +147,8 @@ class AnswerPolicy:
         "see saw seen get got gotten give gave given take took taken make made have has had go went gone "
         "come came put keep kept find found show showed shown happen happened become became "
         "last lasted lasts "
-        "voir vu obtenir donner donné prendre pris faire fait avoir eu aller venir mettre trouver durer dure duré"
+        "voir vu obtenir donner donné prendre pris faire fait avoir eu aller va vont allait allaient ira iront "
+        "venir mettre trouver durer dure duré"
     ))
     """Verbs that carry little meaning of their own ("did Apple *see*", "take
     place"): an article rarely repeats them, so they are no part of the topic."""
@@ -197,9 +198,12 @@ class AnswerPolicy:
     often given in percent as in money: either answers it."""
     money_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "cost costs pay paid spend spent earn earned charge charged raise raised worth invest invested "
-        "coûte coute coûté paie paye payé gagne gagné dépense depense investi"
+        "lend lends lending lent borrow borrows borrowing borrowed owe owes owed "
+        "coûte coute coûté paie paye payé gagne gagné dépense depense investi "
+        "payer verser verse versera verseront versent preter prete emprunter emprunte rembourser rembourse"
     ))
-    """"How much did X *pay*": with one of these, "how much" asks for a sum."""
+    """"How much did X *pay*": with one of these, "how much" asks for a sum.
+    Matched on folded words ("versé" is "verse")."""
     auxiliaries: frozenset[str] = field(default_factory=lambda: _words(
         "is are was were does do did can could will would has have had should may might must est-ce"
     ))

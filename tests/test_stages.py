@@ -579,3 +579,13 @@ def test_any_title_says_who_leads(embedder):
     passage = d.evidence[0].passage
     plain = select_evidence(q, [passage], embedder, lambda t: 1.0, no_rule, doc_terms=lambda _d: set(terms(article)))
     assert next(e for e in plain if "Anna Berg" in e.text).why_not == "it is about something else"
+
+
+def test_a_payment_asks_for_a_sum(embedder):
+    q = parse_question("Combien la Région va-t-elle verser pour financer l'accord ?")
+    assert q.kind == "money" and q.attribute == ("verser",) and "va" not in q.topic  # "va" only makes the future
+    article = ("Accord signé\n\nLa Région versera 18,5 millions d'euros par an pour financer l'accord. "
+               "Pour financer l'accord, la Région compte sur ses 3,6 millions d'habitants.")
+    q, evidence, d = _evidence("Combien la Région va-t-elle verser pour financer l'accord ?", article, embedder, "fr")
+    assert d.answer and "18,5 millions d'euros" in d.evidence[0].text
+    assert not next(e for e in evidence if "habitants" in e.text).answers  # a head count is no payment
