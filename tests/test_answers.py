@@ -250,6 +250,6 @@ def test_eval_floors_on_the_flood_corpus(tmp_path):
     # operates the defences, counts next to measures, a French article.
     m = _dev_corpus_metrics(tmp_path, "dev5")
     assert m["questions"] == 30 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.80 / 0.80 / 0.05 / 0.95).
+    # Floors below the measured figures in the README (0.80 / 0.90 / 0.05 / 0.95).
     assert m["answer_accuracy"] >= 0.65 and m["refusal_accuracy"] >= 0.7
     assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.8
