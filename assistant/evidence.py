@@ -170,14 +170,13 @@ def _heads(q: Question) -> set[str]:
     return out
 
 
-def _refers_back(text: str, known: "_Known", policy: AnswerPolicy) -> bool:
+def _refers_back(text: str, sentence: set[str], known: "_Known", policy: AnswerPolicy) -> bool:
     """The unit has a pronoun among its first words ("It was built", "Anna
     Berg, *its* secretary-general") or names a noun the question puts with
-    its names: it goes on about what the sentence before named. "that" and
-    "there" are too often no pronoun to count."""
+    its names: it goes on about what the sentence before named."""
     ws = [fold(w) for w in words(text)][:9]
-    return any(w in policy.anaphors and w not in ("that", "there") for w in ws) or any(
-        term_in(h, set(terms(text))) for h in known.heads)
+    return any(w in policy.anaphors and w not in policy.weak_anaphors for w in ws) or any(
+        term_in(h, sentence) for h in known.heads)
 
 
 def _acronyms(q: Question) -> list[tuple[str, set[str], set[str]]]:
@@ -208,6 +207,7 @@ def _why_not(
     before: set[str],
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
+    sentence = set(terms(text))  # the unit's own words, without its headline
     # A name written as its acronym ("ARTE" for "Autorité régionale de
     # transport de l'Estrie") is the name.
     short = {e for acronym, named, _ in known.acronyms if acronym in window for e in named}
@@ -221,7 +221,7 @@ def _why_not(
     # ("the Kessel *tunnel*"): "The new station was designed by ..." after
     # a sentence on the tunnel is about the station.
     if q.entities and not in_window and not (
-            any(all(term_in(t, before) for t in terms(e)) for e in q.entities) and _refers_back(text, known, policy)):
+            any(all(term_in(t, before) for t in terms(e)) for e in q.entities) and _refers_back(text, sentence, known, policy)):
         return "it mentions none of the question's names"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
@@ -232,7 +232,6 @@ def _why_not(
         return "it is about something else"
     for t in q.quoted:
         # Words the question quotes are what was said: the sentence says them.
-        sentence = set(terms(text))
         if not (term_in(t, sentence) or not same_language and meaning.held(t, sentence, True)):
             return f"it does not say \"{t}\""
     if q.kind == "person" and q.category in word_stems(policy.role_nouns) and not (
@@ -241,7 +240,7 @@ def _why_not(
         # parliament does not answer; "la ministre" does, in either language.
         return f"it names no {q.category}"
     if q.relation and term_in(q.relation, article) and _other_agent(text, policy) and not (
-            term_in(q.relation, window) or meaning.held(q.relation, set(terms(text)), not same_language)):
+            term_in(q.relation, window) or meaning.held(q.relation, sentence, not same_language)):
         # "Who designed the dam?" is not answered by "built by Delcourt" in
         # an article that says elsewhere what was "designed by" whom: its
         # writer tells the two deeds apart. Where the article never uses the
@@ -284,7 +283,6 @@ def _why_not(
     # A figure per span of time says so in its own sentence ("31 million
     # euros a year" for "annual", "180 euros par mois" for "monthly").
     if q.period and q.wants_figure:
-        sentence = set(terms(text))
         for f in q.period:
             forms = [stem(f), stem(policy.frequency_words[f])]
             if not any(term_in(w, sentence) or not same_language and meaning.held(w, sentence) for w in forms):
@@ -435,23 +433,31 @@ def _units(passages: list[Passage], preceding: Preceding | None, policy: AnswerP
             b = _list_end(p.text, spans, i)
             start, text = p.start + a, p.text[a:b]
             leans = _leans_back(text, policy)
+            # The sentence before: in this passage, or at the end of the chunk
+            # before it, read from the store only when something needs it (a
+            # unit leaning on it, or a question name it may hold).
+            prior = None
+            if i:
+                before = p.text[spans[i - 1][0]:spans[i - 1][1]]
+            else:
+                prior = preceding(p) if preceding and (leans or question.entities) else None
+                prior = prior if prior and prior[0] + len(prior[1]) <= p.start else None
+                before = prior[1] if prior else ""
             if i in lead and question.kind in ("date", "place") and not is_specific(
                     question.kind, text, False, frozenset(), policy):
                 # "on Wednesday" in the lead is the dateline's day: quote them together
                 start, text = p.start + spans[0][0], p.text[spans[0][0]:b]
             elif leans and i > 0 and "\n\n" not in p.text[spans[i - 1][1]:a]:
                 start, text = p.start + spans[i - 1][0], p.text[spans[i - 1][0]:b]
-            elif leans and i == 0 and preceding:
-                before = preceding(p)  # the referent sits at the end of the previous chunk
-                if before and before[0] + len(before[1]) <= p.start:
-                    gap = p.start - before[0] - len(before[1])
-                    if gap <= 2:
-                        start, text = before[0], before[1] + " " * gap + p.text[a:b]
+            elif leans and prior:  # the referent sits at the end of the previous chunk
+                gap = p.start - prior[0] - len(prior[1])
+                if gap <= 2:
+                    start, text = prior[0], prior[1] + " " * gap + p.text[a:b]
             key = (p.doc_id, start, p.start + b)
             if key in seen or len(words(text)) < policy.min_unit_words:
                 continue
             seen.add(key)
-            units.append((start, p.start + b, text, p, _before(p, spans, i, preceding)))
+            units.append((start, p.start + b, text, p, before))
     return units
 
 
@@ -467,15 +473,6 @@ def _list_end(text: str, spans: list[tuple[int, int]], i: int) -> int:
             break
         b = spans[j][1]
     return b
-
-
-def _before(p: Passage, spans: list[tuple[int, int]], i: int, preceding: Preceding | None) -> str:
-    """The sentence before the `i`th of `p`, from the chunk before when `p`
-    opens with it."""
-    if i:
-        return p.text[spans[i - 1][0]:spans[i - 1][1]]
-    found = preceding(p) if preceding else None
-    return found[1] if found and found[0] + len(found[1]) <= p.start else ""
 
 
 def _lead(p: Passage, spans: list[tuple[int, int]], policy: AnswerPolicy) -> set[int]:

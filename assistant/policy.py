@@ -361,6 +361,9 @@ class AnswerPolicy:
     """Words that lean on something said before: a sentence opening with one
     carries the sentence before it, and a follow-up question containing one
     is read with the conversation."""
+    weak_anaphors: frozenset[str] = field(default_factory=lambda: _words("that there"))
+    """Anaphors too often something else ("said *that*", "*there* are") to
+    show, inside a sentence, that it points back."""
 
 
 DEFAULT_POLICY = AnswerPolicy()

@@ -366,7 +366,7 @@ def _leans_on_context(folded: list[str], entities: tuple[str, ...], policy: Answ
     for w in folded:
         if w in names:
             seen_name = True
-        if w in policy.anaphors and w not in ("that", "there"):
+        if w in policy.anaphors and w not in policy.weak_anaphors:
             if seen_name and w in policy.possessives:
                 continue
             return True
