@@ -29,6 +29,7 @@ CORPORA = {  # name: (articles, questions, conversations)
     "hospital (dev3)": (DATA / "dev3/articles", DATA / "dev3/qa.jsonl", DATA / "dev3/conversations.jsonl"),
     "airline (dev4)": (DATA / "dev4/articles", DATA / "dev4/qa.jsonl", DATA / "dev4/conversations.jsonl"),
     "flood (dev5)": (DATA / "dev5/articles", DATA / "dev5/qa.jsonl", DATA / "dev5/conversations.jsonl"),
+    "data breach (dev6)": (DATA / "dev6/articles", DATA / "dev6/qa.jsonl", DATA / "dev6/conversations.jsonl"),
     "held-out": (DATA / "heldout/articles", DATA / "heldout/qa.jsonl", DATA / "heldout/conversations.jsonl"),
     "held-out 2": (ROOT / "benchmarks/heldout2/articles", ROOT / "benchmarks/heldout2/qa.jsonl",
                    ROOT / "benchmarks/heldout2/conversations.jsonl"),
@@ -36,6 +37,8 @@ CORPORA = {  # name: (articles, questions, conversations)
                    ROOT / "benchmarks/heldout3/conversations.jsonl"),
     "held-out 4": (ROOT / "benchmarks/heldout4/articles", ROOT / "benchmarks/heldout4/qa.jsonl",
                    ROOT / "benchmarks/heldout4/conversations.jsonl"),
+    "held-out 5": (ROOT / "benchmarks/heldout5/articles", ROOT / "benchmarks/heldout5/qa.jsonl",
+                   ROOT / "benchmarks/heldout5/conversations.jsonl"),
 }
 """The dev sets (tuned on): the seeds, the AI Act, the tram, hospital,
 airline and flood corpora, with extra questions ("+") for the first two. The held-out
