@@ -30,7 +30,7 @@ from typing import Callable
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, has_date, holds_units, is_specific, names, number_values, word_stems
+from .figures import fits_kind, has_date, holds_units, is_specific, names, number_values, offices, word_stems
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -97,10 +97,12 @@ def select_evidence(
         own = set(terms(text))
         spelled = {acronym for acronym, _, _ in known.acronyms if acronym in own}
         # A name in the unit is matched exactly, never by a shared prefix, as
-        # in the verifier: "Trainium" does not hold "training".
-        own -= {stem(n) for n in names(text, policy)} - asked_set - spelled
+        # in the verifier: "Trainium" does not hold "training". A capitalized
+        # title ("Chief Executive Mathilde Carrasco") is no name.
+        own -= {stem(n) for n in names(text, policy) if n not in policy.role_nouns} - asked_set - spelled
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
+        own |= offices(own, policy)  # "director general" says who the CEO is
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
         # Scored on the sentence; its headline counts at a discount, since it
@@ -149,6 +151,10 @@ class _Known:
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
         self.words = {fold(w) for w in words(q.text)} | self.names
+        # The titles whose holder a "who" question asks for ("Who is the chief
+        # executive of X?"); a word that asks only who leads is held by any title.
+        titles = word_stems(policy.role_nouns) - word_stems(policy.leadership_words)
+        self.titles = [t for t in q.topic if t in titles] if q.kind == "person" else []
 
 
 def _heads(q: Question) -> set[str]:
@@ -208,6 +214,7 @@ def _why_not(
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
     sentence = set(terms(text))  # the unit's own words, without its headline
+    sentence |= offices(sentence, policy)
     # A name written as its acronym ("ARTE" for "Autorité régionale de
     # transport de l'Estrie") is the name.
     short = {e for acronym, named, _ in known.acronyms if acronym in window for e in named}
@@ -234,6 +241,9 @@ def _why_not(
         # Words the question quotes are what was said: the sentence says them.
         if not (term_in(t, sentence) or not same_language and meaning.held(t, sentence, True)):
             return f"it does not say \"{t}\""
+    if known.titles and not any(term_in(t, sentence) for t in known.titles) and (
+            same_language or not any(meaning.held(t, sentence, True) for t in known.titles)):
+        return f"it names no {known.titles[-1]}"
     if q.kind == "person" and q.category in word_stems(policy.role_nouns) and not (
             term_in(q.category, window) or meaning.held(q.category, window, not same_language)):
         # "Which minister announced ...": a unit naming a member of
@@ -352,7 +362,9 @@ def _topic_held(
     leading = word_stems(policy.leadership_words)
     roles = word_stems(policy.role_nouns)
     titled = any(t in leading for t in topic) and any(term_in(w, roles) for w in window)  # "secretary-general"
-    found = sum(weights.get(t, 1.0) for t in topic if term_in(t, window) or titled and t in leading)
+    titles = word_stems(policy.role_nouns)
+    held = {t for t in topic if term_in(t, window) or titled and t in leading}
+    found = sum(weights.get(t, 1.0) for t in held)
     if found / total >= policy.min_topic_coverage:
         return True
     if not same_language and dense >= policy.cross_language_dense:
@@ -360,9 +372,11 @@ def _topic_held(
     if dense >= policy.paraphrase_dense:
         return True
     # Only the unit's own words can paraphrase a term: "margin" is not held
-    # by "profit" when the question asks for the "profit margin".
+    # by "profit" when the question asks for the "profit margin". In one
+    # language a title is its own word (see AnswerPolicy.role_nouns).
     own = {w for w in window if not term_in(w, set(q.all_terms))}
-    found += sum(weights.get(t, 1.0) for t in topic if not term_in(t, window) and meaning.held(t, own))
+    found += sum(weights.get(t, 1.0) for t in topic
+                 if t not in held and not (same_language and t in titles) and meaning.held(t, own))
     return found / total >= policy.min_topic_coverage
 
 

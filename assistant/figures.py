@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, WORD, fold, stem
+from .text import STOPWORDS, WORD, fold, stem, term_in, terms
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -165,8 +165,15 @@ def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     measures = policy.time_units | policy.length_units | policy.measure_units
     return any(q.unit == "" and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
                and not any(x.folded in measures for x in toks[q.index + 1:q.index + 2])
-               and ("." not in q.value or q.scale)
+               and ("." not in q.value or q.scale) and not _day_of_month(toks, q.index, policy)
                for q in quantities(text, policy))
+
+
+def _day_of_month(toks: list[Token], i: int, policy: AnswerPolicy) -> bool:
+    """The number at `i` is a day in a date ("February 21", "le 21 février"):
+    it counts nothing and measures nothing."""
+    return (toks[i].text.isdigit() and int(toks[i].text) <= 31
+            and any(x.folded in policy.months for x in toks[max(0, i - 1):i] + toks[i + 1:i + 2]))
 
 
 def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
@@ -246,7 +253,7 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
                     return True  # a dateline: "Strasbourg, March 13"
         return False
     if kind == "person":
-        return _full_name(toks, question_names)
+        return _full_name(toks, question_names, policy)
     if kind == "reason":
         return any(t.folded in policy.causal_words for t in toks)
     if kind == "count" and counted:  # "21 stations" for "how many stations"
@@ -254,16 +261,17 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
     if is_list:  # "including ...", or a colon that opens a list of lines
         return any(t.folded in policy.enumerators for t in toks) or bool(re.search(r":\s*\n", text))
     if kind == "choice":  # "which hydrologist", "which firm": named in full, not "a leading Belgian hydrologist"
-        return _full_name(toks, question_names)
+        return _full_name(toks, question_names, policy)
     return False
 
 
-def _full_name(toks: list[Token], question_names: set[str]) -> bool:
+def _full_name(toks: list[Token], question_names: set[str], policy: AnswerPolicy) -> bool:
     """A run of capitalized words after the first, none from the question:
-    "Dr Amélie Dufrasne", "Wathelet Frères"."""
+    "Dr Amélie Dufrasne", "Wathelet Frères". A title is not part of the name
+    it precedes: "Chief Executive Mathilde Carrasco" names Mathilde Carrasco."""
     runs: list[list[Token]] = [[]]
     for i, t in enumerate(toks):
-        if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS:
+        if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS and t.folded not in policy.role_nouns:
             runs[-1].append(t)
         elif runs[-1]:
             runs.append([])
@@ -274,6 +282,13 @@ def _full_name(toks: list[Token], question_names: set[str]) -> bool:
 def word_stems(words: frozenset[str]) -> frozenset[str]:
     """The stems of a policy word list, worked out once per list."""
     return frozenset(stem(w) for w in words)
+
+
+def offices(pool: set[str], policy: AnswerPolicy = DEFAULT_POLICY) -> set[str]:
+    """The offices `pool` names, each by the first way of writing it in
+    AnswerPolicy.title_synonyms: "director general" names the "ceo"."""
+    return {group[0] for group in policy.title_synonyms
+            if any(all(term_in(t, pool) for t in terms(form)) for form in group)}
 
 
 def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY,
@@ -290,8 +305,11 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         return has_duration(text, policy) or has_length(text, policy)
     if kind == "count":
         return has_count(text, policy)
-    if kind == "number":
-        return bool(quantities(text, policy))
+    if kind == "number":  # "how big", "how high": neither a year nor a day of a date
+        toks = tokens(text)
+        return any(not _day_of_month(toks, q.index, policy)
+                   and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
+                   for q in quantities(text, policy))
     if kind == "person":
         # A person is not written in capitals: "GHSM" names an organisation.
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}

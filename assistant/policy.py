@@ -156,10 +156,24 @@ class AnswerPolicy:
         "ceo cfo cto coo pdg dg chief president chairman chairwoman director minister commissioner "
         "founder cofounder co-founder head spokesperson spokesman spokeswoman leader chair governor mayor "
         "secretary executive manager owner editor présidente président directeur directrice ministre "
-        "commissaire fondateur fondatrice porte-parole dirigeant dirigeante patron patronne maire secrétaire secretaire"
+        "commissaire fondateur fondatrice porte-parole dirigeant dirigeante patron patronne maire secrétaire secretaire "
+        "lawyer attorney avocat avocate"
     ))
     """Titles of people: a capitalized "CEO" is a role to look for in the
-    sentence, not a name that must appear in the articles."""
+    sentence, not a name that must appear in the articles. A question that asks
+    who holds one ("Who is the chief executive of X?") is answered only by a
+    sentence that says it: in one language word vectors put titles together
+    ("president" / "chairman" 0.82, "executive" / "authority" 0.68), so only
+    across languages does meaning stand in for the word."""
+    title_synonyms: tuple[tuple[str, ...], ...] = (
+        ("ceo", "chief executive", "director general", "director-general", "managing director",
+         "pdg", "président directeur général", "directeur général", "directrice générale", "dg"),
+        ("cfo", "chief financial officer", "finance director", "directeur financier", "directrice financière"),
+    )
+    """Ways of writing one office, the first standing for all: a question
+    about the "CEO" is answered by "Chief Executive Mathilde Carrasco" or
+    "its director general, Nadia Belkacem". Titles are a closed class that word
+    vectors cannot sort ("ceo" / "chief" 0.59 but "chief" / "head" 0.66)."""
     leadership_words: frozenset[str] = field(default_factory=lambda: _words(
         "leader leaders lead leads led head heads headed heading boss bosses run runs ran "
         "dirigeant dirigeante dirigeants dirige dirigent dirigeait chef cheffe patron patronne "

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer import question_language
-from .figures import units_asked, word_stems
+from .figures import offices, units_asked, word_stems
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold, stem, terms, words
+from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
 
 
 # Kinds of answer a question wants. Each later stage checks evidence and
@@ -113,13 +113,18 @@ class Question:
 
 def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy = DEFAULT_POLICY) -> Question:
     """Parse `text`; `history` ([{role, content}]) is used only if the question leans on it."""
-    tokens = words(text)
-    folded = [fold(t) for t in tokens]
     language = question_language(text)
-    kind, attr_words = _kind(text, folded, [t.casefold() for t in tokens], policy)
-    entities = _entities(text, tokens, policy)
+    # A message may add a remark to its question ("How many records were
+    # taken? I keep seeing different numbers."): the sentences that ask set
+    # what is asked about; the others only name what they may refer to.
+    pieces = [text[a:b] for a, b in sentence_spans(text)] or [text]
+    asking = " ".join(p for p in pieces if p.rstrip().endswith("?")) or text
+    tokens = words(asking)
+    folded = [fold(t) for t in tokens]
+    kind, attr_words = _kind(asking, folded, [t.casefold() for t in tokens], policy)
+    entities = tuple(dict.fromkeys(e for p in pieces for e in _entities(p, words(p), policy)))
     entity_stems = {t for e in entities for t in terms(e)}
-    category = _category(folded, entity_stems, policy)
+    category = _category(folded, entity_stems, policy, language)
     if kind == "choice" and category in word_stems(policy.role_nouns):
         kind = "person"  # "which minister", "quel dirigeant": a person, named
     # The word after "how" ("how long", "how much") belongs to the question
@@ -131,15 +136,20 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # A counted noun's narrowing words ("*parking* spaces") stay in the topic.
     measured = attribute[:1] if kind == "count" else attribute
     topic = tuple(
-        t for t in dict.fromkeys(terms(text))
+        t for t in dict.fromkeys(terms(asking))
         if t not in entity_stems and t not in measured and t != category and fold(t) not in ignored
         and t not in {stem(w) for w in ignored}
     )
     is_list = bool(category) and _plural(category, tokens) or kind == "choice" and any(
         f in ("kinds", "types", "sortes", "genres") for f in folded)
     follow_up = _leans_on_context(folded, entities, policy) and any(t.get("role") == "user" for t in history)
+    # An office is asked about as one term, however it is written ("chief
+    # executive", "CEO"), and looked for in its first two writings.
+    named = [g for g in policy.title_synonyms if g[0] in offices(set(topic), policy)]
+    written = {t for g in named for form in g if all(term_in(x, set(topic)) for x in terms(form)) for t in terms(form)}
+    topic = tuple(t for t in topic if t not in written) + tuple(stem(g[0]) for g in named)
     carried: tuple[str, ...] = ()
-    query = text
+    query = " ".join([text, *(f for g in named for f in g[:2] if fold(f) not in fold(text))])
     if follow_up:
         from .conversation import carried_names
 
@@ -335,13 +345,16 @@ def _written_as_name(word: str) -> bool:
     return any(c.isdigit() for c in word) or any(c.isupper() for c in word[1:])
 
 
-def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy) -> str:
-    """The noun right after which/what/quel ("Which AWS chip" -> chip), if any."""
+def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, language: str = "en") -> str:
+    """The noun right after which/what/quel ("Which AWS chip" -> chip), if any.
+    An English noun is the last of a compound, seen where a verb form follows
+    it: "What security failings did ..." asks for failings."""
     wh = {"which", "what", "quel", "quelle", "quels", "quelles"}
     for i, w in enumerate(folded[:-1]):
         if w not in wh:
             continue
-        for nxt in folded[i + 1:i + 4]:
+        for j in range(i + 1, min(i + 4, len(folded))):
+            nxt = folded[j]
             s = stem(nxt)
             if s in entity_stems:
                 continue
@@ -349,6 +362,11 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy) -
                 return ""
             if nxt in policy.slot_nouns or nxt in ("of", "de"):
                 continue
+            after = folded[j + 1:j + 3]
+            if (language == "en" and len(after) == 2 and after[1] in policy.auxiliaries
+                    and after[0] not in STOPWORDS and after[0] not in policy.auxiliaries
+                    and after[0] not in policy.slot_nouns):
+                return stem(after[0])
             return s
     return ""
 

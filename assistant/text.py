@@ -32,7 +32,7 @@ STOPWORDS = frozenset(
     on nous vous je tu me te mon ma mes ton ta tes notre nos votre vos y en ne pas plus moins
     est sont été être était étaient a ont avait avaient fait faire dans par pour sur avec sans sous
     entre vers chez comme aussi très tout tous toute toutes si est-ce combien comment pourquoi quand
-    selon according
+    selon according actually really exactly precisely vraiment exactement précisément precisement
     """.split()
 )
 

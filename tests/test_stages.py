@@ -589,3 +589,47 @@ def test_a_payment_asks_for_a_sum(embedder):
     q, evidence, d = _evidence("Combien la Région va-t-elle verser pour financer l'accord ?", article, embedder, "fr")
     assert d.answer and "18,5 millions d'euros" in d.evidence[0].text
     assert not next(e for e in evidence if "habitants" in e.text).answers  # a head count is no payment
+
+
+def test_a_remark_beside_the_question_is_no_part_of_what_it_asks():
+    q = parse_question("How many records did the hackers take from Veltrane? I keep seeing different numbers.")
+    assert q.entities == ("Veltrane",)  # not "Veltrane I": a name ends with its sentence
+    assert q.kind == "count" and q.attribute == ("record",) and q.topic == ("hacker",)
+    # the remark still names what a question may refer to
+    assert parse_question("I read about the Veltrane breach. Who discovered it?").entities == ("Veltrane",)
+    # an English compound ends with its head noun; a slot noun is no head
+    assert parse_question("What security failings did the report list?").category == "failing"
+    assert parse_question("Which company built the wall?").category == "company"
+    assert parse_question("Which aircraft type is the airline buying?").category == "aircraft"
+
+
+def test_an_office_is_one_term_however_it_is_written(embedder):
+    article = ("Breach at Veltrane\n\n"
+               "Veltrane has hired Oslo-based Nordvik Forensics to investigate the breach. "
+               "\"The door was left open,\" said Saskia Brandt, head of incident response at Nordvik Forensics. "
+               "\"We will not pay,\" Chief Executive Mathilde Carrasco told reporters.")
+    for question in ("Who is the CEO of Veltrane?", "Who is Veltrane's chief executive?"):
+        q, evidence, d = _evidence(question, article, embedder)
+        assert q.topic == ("ceo",) and d.answer and "Carrasco" in d.evidence[0].text
+        assert d.evidence[0].specific  # the title is no part of the name it precedes
+    # the head of a department is not the chief executive; nor is a firm's
+    # mere mention an answer about its chief ("executive" / "authority": 0.68)
+    q, evidence, d = _evidence("Who is the chief executive of Nordvik Forensics?", article, embedder)
+    assert not d.answer
+    assert next(e for e in evidence if "Brandt" in e.text).why_not == "it is about something else"
+    planner = "Transit authority\n\nThe transit authority's head of planning, Marc Roy, presented the map."
+    q, evidence, d = _evidence("Who is the chief executive of the transit authority?", planner, embedder)
+    assert not d.answer and evidence[0].why_not == "it names no ceo"
+    # a director general is the chief executive
+    authority = "Transit authority\n\nThe authority's director general, Nadia Belkacem, opened the line."
+    assert _evidence("Who is the chief executive of the transit authority?", authority, embedder)[2].answer
+
+
+def test_a_day_of_a_date_is_no_count_and_no_size():
+    from assistant.figures import fits_kind, has_count
+
+    assert not has_count("The group began publishing files on February 21.", POLICY)
+    assert not has_count("Le groupe a publié les fichiers le 21 février.", POLICY)
+    assert has_count("The group published 21 files in February.", POLICY)
+    assert not fits_kind("number", "The deadline expired on February 21, in 2026.", policy=POLICY)
+    assert fits_kind("number", "It demanded $8.5 million in bitcoin.", policy=POLICY)
