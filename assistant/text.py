@@ -82,8 +82,8 @@ def same_term(a: str, b: str) -> bool:
     short, long_ = sorted((a, b), key=len)
     if len(short) == 3 and long_.startswith(short) and long_[3:] in _INFLECTIONS:
         return True  # 'ban' ~ 'banned', 'use' ~ 'used'
-    if len(short) < 4:
-        return False
+    if len(short) < 4 or len(long_) - len(short) > 5:
+        return False  # "cyber" is not "cybercriminal", nor "invest" "investigation"
     n = 0
     for x, y in zip(short, long_):
         if x != y:

@@ -633,3 +633,11 @@ def test_a_day_of_a_date_is_no_count_and_no_size():
     assert has_count("The group published 21 files in February.", POLICY)
     assert not fits_kind("number", "The deadline expired on February 21, in 2026.", policy=POLICY)
     assert fits_kind("number", "It demanded $8.5 million in bitcoin.", policy=POLICY)
+
+
+def test_a_shared_prefix_matches_inflections_and_cognates_not_longer_words():
+    from assistant.text import same_term
+
+    assert same_term("evalue", "evaluating") and same_term("power", "powered") and same_term("ban", "banned")
+    assert same_term("inform", "information") and same_term("transport", "transportation")
+    assert not same_term("cyber", "cybercriminal") and not same_term("invest", "investigation")
