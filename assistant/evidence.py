@@ -34,7 +34,7 @@ from .figures import fits_kind, has_date, holds_units, is_specific, names, numbe
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
-from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, WORD, fold, same_term, sentence_spans, stem, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -259,6 +259,10 @@ def _why_not(
         # tell a paraphrase from a neighbouring deed ("built" / "designed":
         # 0.63; "led" / "called": under 0.65 too).
         return f"it names who did something other than '{q.relation}'"
+    if q.relation and _deed_without_doer(text, q.relation, policy):
+        # "Veltrane, founded in 2004, employs 3,400 people" says when, not
+        # who: a name elsewhere in it is no answer to "Who founded Veltrane?".
+        return f"it does not say who {q.relation}"
     if q.attribute and q.kind in ("money", "percent"):
         # A sum is bound to its own word ("revenue" is not "profit"); the base
         # of a share is often worded another way ("of the cost": "of the
@@ -316,6 +320,25 @@ def _other_agent(text: str, policy: AnswerPolicy) -> bool:
                 for v in ws[max(0, i - policy.agent_verb_window):i]):
             return True
     return False
+
+
+def _deed_without_doer(text: str, verb: str, policy: AnswerPolicy) -> bool:
+    """Whether `text` says `verb` only as a participle without its agent:
+    after a passive auxiliary ("was built in 1975"), or after a comma and
+    before a time or place ("X, founded in 2004,"; not "Keller, called the
+    strike"), with no "by" / "par" in the few words after it."""
+    found = False
+    for m in WORD.finditer(text):
+        if not same_term(stem(m.group()), verb) or fold(m.group()).endswith(("ing", "ant")):
+            continue  # "said the minister, announcing the fund": its doer is just before
+        found = True
+        head = text[:m.start()].rstrip()
+        previous = fold(WORD.findall(head)[-1]) if WORD.findall(head) else ""
+        after = [fold(w) for w in WORD.findall(text[m.end():])][:policy.agent_verb_window]
+        apposed = head.endswith(",") and bool(after) and (after[0].isdigit() or after[0] in policy.circumstance_words)
+        if not (apposed or previous in policy.passive_auxiliaries) or any(w in policy.agent_markers for w in after):
+            return False
+    return found
 
 
 def _counts(q: Question, window: set[str], article: set[str], same_language: bool, meaning: "_Meaning") -> bool:

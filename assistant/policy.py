@@ -243,6 +243,23 @@ class AnswerPolicy:
     """Forms that stand between a question word and its verb in a compound
     tense or an inverted French question ("Qui *a* conçu", "Which firm has
     *been* hired", "a-*t-il*"), besides `auxiliaries`: the verb follows them."""
+    preverbal_adverbs: frozenset[str] = field(default_factory=lambda: _words(
+        "first last also then later initially originally actually already still ever "
+        "abord aussi ensuite deja déjà toujours finalement"
+    ))
+    """Adverbs that stand between "who" and its verb ("Who *first* noticed"):
+    the verb is the word after them."""
+    passive_auxiliaries: frozenset[str] = field(default_factory=lambda: _words(
+        "is are was were be been being get got est sont était etait étaient etaient été ete être etre"
+    ))
+    """Forms that make the participle after them passive ("was *built*",
+    "a été *construit*"): the deed's doer, if said, follows "by" / "par"."""
+    circumstance_words: frozenset[str] = field(default_factory=lambda: _words(
+        "in at on near between during since until from en à au aux dans entre pendant depuis jusqu le"
+    ))
+    """Words that open a time or a place: a participle after a comma and
+    before one is passive ("Veltrane, founded *in* 2004"); before anything else
+    it is the verb of the name before the comma ("Keller, called *the* strike")."""
     agent_markers: frozenset[str] = field(default_factory=lambda: _words("by par"))
     """Words that introduce the agent of a passive verb ("built *by* Airbus")."""
     participle_endings: tuple[str, ...] = ("ed", "en", "i", "is", "u", "us", "t", "ts")
@@ -278,7 +295,8 @@ class AnswerPolicy:
         "spend spent spending investment invest invested funding raised debt tax taxes subsidy "
         "prix coût cout coûts couts coûte coute amende amendes sanction sanctions salaire salaires "
         "chiffre recette recettes bénéfice benefice bénéfices benefices budget budgets valeur investissement "
-        "dette impôt impot taxe financement"
+        "dette impôt impot taxe financement ransom ransoms damages compensation rançon rancon indemnisation "
+        "indemnité indemnite indemnités indemnites"
     ))
     """Things measured in money: a question about one of them wants a sum."""
     time_units: frozenset[str] = field(default_factory=lambda: _words(

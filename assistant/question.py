@@ -197,6 +197,8 @@ def _relation(tokens: list[str], folded: list[str], kind: str, topic: tuple[str,
         if f in policy.auxiliaries or f in policy.perfect_auxiliaries:
             after_aux = True
             continue
+        if f in policy.preverbal_adverbs:  # "Who *first* noticed", "Qui a *d'abord* signalé"
+            continue
         if f in STOPWORDS or w[:1].isupper():
             return ""
         verb = (f in policy.finite_verbs or f.endswith("ed") or after_aux or i == start + 1 and folded[start] in ("who", "qui"))

@@ -641,3 +641,14 @@ def test_a_shared_prefix_matches_inflections_and_cognates_not_longer_words():
     assert same_term("evalue", "evaluating") and same_term("power", "powered") and same_term("ban", "banned")
     assert same_term("inform", "information") and same_term("transport", "transportation")
     assert not same_term("cyber", "cybercriminal") and not same_term("invest", "investigation")
+
+
+def test_a_deed_said_without_its_doer_names_no_doer(embedder):
+    assert parse_question("Who first noticed the breach?").relation == "noticed"  # past the adverb
+    assert parse_question("How big is the ransom the hackers want?").kind == "money"  # a ransom is a sum
+    article = ("Software firms\n\n"
+               "Veltrane, founded in 2004, employs about 3,400 people. Its shares are listed in Paris. "
+               "The rival firm Quadrix was founded in 1998 by the engineer Paul Lemaire.")
+    q, evidence, d = _evidence("Who founded Veltrane?", article, embedder)
+    assert not d.answer and next(e for e in evidence if "2004" in e.text).why_not == "it does not say who founded"
+    assert _evidence("Who founded Quadrix?", article, embedder)[2].answer
