@@ -79,7 +79,12 @@ def _names(text: str, policy: AnswerPolicy) -> list[str]:
     end = 0
     for m in [*WORD.finditer(text), None]:
         w = m.group() if m else ""
-        if run and (not m or text[end:m.start()].strip()):  # punctuation ends a name
+        gap = text[end:m.start()] if m else ""
+        if run and m and run[-1][-1:].isdigit() and w.isdigit() and len(w) == 3 and gap in (",", ".", "\u202f", "\xa0", " "):
+            run[-1] += gap + w  # "14,500" is one figure
+            end = m.end()
+            continue
+        if run and (not m or gap.strip()):  # punctuation ends a name
             out.append(" ".join(run))
             run = []
         f = fold(w)

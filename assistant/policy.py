@@ -139,7 +139,7 @@ class AnswerPolicy:
         "kind kinds type types sort sorts name names role roles job jobs title titles position "
         "way ways thing things example examples part parts many much place "
         "genre genres sorte sortes nom noms role rôle rôles poste postes fonction fonctions "
-        "titre titres exemple exemples façon facon manière maniere"
+        "titre titres exemple exemples façon facon manière maniere sum sums somme sommes montant montants"
     ))
     """Nouns that name the slot the answer fills ("his role", "what kind of"):
     the answer gives a value, and the word itself is rarely in the sentence."""
@@ -296,7 +296,7 @@ class AnswerPolicy:
         "prix coût cout coûts couts coûte coute amende amendes sanction sanctions salaire salaires "
         "chiffre recette recettes bénéfice benefice bénéfices benefices budget budgets valeur investissement "
         "dette impôt impot taxe financement ransom ransoms damages compensation rançon rancon indemnisation "
-        "indemnité indemnite indemnités indemnites"
+        "indemnité indemnite indemnités indemnites sum sums somme sommes montant montants"
     ))
     """Things measured in money: a question about one of them wants a sum."""
     time_units: frozenset[str] = field(default_factory=lambda: _words(

@@ -652,3 +652,14 @@ def test_a_deed_said_without_its_doer_names_no_doer(embedder):
     q, evidence, d = _evidence("Who founded Veltrane?", article, embedder)
     assert not d.answer and next(e for e in evidence if "2004" in e.text).why_not == "it does not say who founded"
     assert _evidence("Who founded Quadrix?", article, embedder)[2].answer
+
+
+def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
+    from assistant.conversation import carried_names
+
+    q = parse_question("What sum is it asking for?")
+    assert q.kind == "money" and q.attribute == () and q.category == ""  # any sum answers, not the word "sum"
+    assert parse_question("Quel montant réclame-t-elle ?").kind == "money"
+    history = [{"role": "user", "content": "Which customer is suing Veltrane?"},
+               {"role": "assistant", "content": "Clarimont, on behalf of its 14,500 employees [1]."}]
+    assert carried_names(history) == ["Veltrane", "Clarimont", "14,500"]
