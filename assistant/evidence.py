@@ -333,7 +333,7 @@ def _deed_without_doer(text: str, verb: str, policy: AnswerPolicy) -> bool:
             continue  # "said the minister, announcing the fund": its doer is just before
         found = True
         head = text[:m.start()].rstrip()
-        previous = fold(WORD.findall(head)[-1]) if WORD.findall(head) else ""
+        previous = fold(next(iter(WORD.findall(head)[-1:]), ""))
         after = [fold(w) for w in WORD.findall(text[m.end():])][:policy.agent_verb_window]
         apposed = head.endswith(",") and bool(after) and (after[0].isdigit() or after[0] in policy.circumstance_words)
         if not (apposed or previous in policy.passive_auxiliaries) or any(w in policy.agent_markers for w in after):
@@ -385,7 +385,6 @@ def _topic_held(
     leading = word_stems(policy.leadership_words)
     roles = word_stems(policy.role_nouns)
     titled = any(t in leading for t in topic) and any(term_in(w, roles) for w in window)  # "secretary-general"
-    titles = word_stems(policy.role_nouns)
     held = {t for t in topic if term_in(t, window) or titled and t in leading}
     found = sum(weights.get(t, 1.0) for t in held)
     if found / total >= policy.min_topic_coverage:
@@ -399,7 +398,7 @@ def _topic_held(
     # language a title is its own word (see AnswerPolicy.role_nouns).
     own = {w for w in window if not term_in(w, set(q.all_terms))}
     found += sum(weights.get(t, 1.0) for t in topic
-                 if t not in held and not (same_language and t in titles) and meaning.held(t, own))
+                 if t not in held and not (same_language and t in roles) and meaning.held(t, own))
     return found / total >= policy.min_topic_coverage
 
 

@@ -245,7 +245,7 @@ class AnswerPolicy:
     *been* hired", "a-*t-il*"), besides `auxiliaries`: the verb follows them."""
     preverbal_adverbs: frozenset[str] = field(default_factory=lambda: _words(
         "first last also then later initially originally actually already still ever "
-        "abord aussi ensuite deja déjà toujours finalement"
+        "aussi ensuite deja déjà toujours finalement"
     ))
     """Adverbs that stand between "who" and its verb ("Who *first* noticed"):
     the verb is the word after them."""

@@ -197,7 +197,7 @@ def _relation(tokens: list[str], folded: list[str], kind: str, topic: tuple[str,
         if f in policy.auxiliaries or f in policy.perfect_auxiliaries:
             after_aux = True
             continue
-        if f in policy.preverbal_adverbs:  # "Who *first* noticed", "Qui a *d'abord* signalé"
+        if f in policy.preverbal_adverbs:  # "Who *first* noticed", "Qui a *aussi* signalé"
             continue
         if f in STOPWORDS or w[:1].isupper():
             return ""
