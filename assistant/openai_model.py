@@ -94,7 +94,7 @@ class OpenAIChatModel:
             )
         return ModelError(
             f"Cannot reach the model server at {self.url} ({type(exc).__name__}: {exc}). Start it, e.g. "
-            "`python -m llama_cpp.server --model models/cache/SmolLM2-135M-Instruct.Q4_1.gguf --port 8080`, "
+            "`python -m llama_cpp.server --model models/cache/Qwen2.5-Coder-0.5B-Instruct-Q4_K_M.gguf --port 8080`, "
             "or set llm_url (ASSISTANT_LLM_URL) to where it runs."
         )
 

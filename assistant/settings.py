@@ -26,7 +26,7 @@ class Settings:
     """Where the Chroma collection and the lexical index live."""
     models_dir: Path = PROJECT_ROOT / "models"
     """Holds manifest.toml; fetched weights go to its cache/ folder."""
-    chat_model: str = "smollm2-135m-instruct"
+    chat_model: str = "qwen2.5-coder-0.5b-instruct"
     """A model name from the manifest, or a path to any GGUF file."""
     embed_model: str = "muse-v3-quantized"
     chunk_tokens: int = 160

@@ -41,7 +41,7 @@ CORPORA = {  # name: (articles, questions, conversations)
                    ROOT / "benchmarks/heldout5/conversations.jsonl"),
 }
 """The dev sets (tuned on): the seeds, the AI Act, the tram, hospital,
-airline and flood corpora, with extra questions ("+") for the first two. The held-out
+airline, flood and data-breach corpora, with extra questions ("+") for the first two. The held-out
 sets were never tuned on: only their totals were read."""
 
 

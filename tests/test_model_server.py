@@ -33,7 +33,7 @@ def model_server(tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("llm") / "server.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", "smollm2",
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(path), "--model_alias", "local-chat",
          "--host", "127.0.0.1", "--port", str(port), "--n_ctx", str(s.context_tokens), "--n_threads", "2",
          "--api_key", KEY],
         stdout=log, stderr=subprocess.STDOUT,
@@ -52,7 +52,7 @@ def test_streams_a_reply_and_takes_the_key_from_the_environment(model_server, mo
     settings = Settings.load(llm="openai", llm_url=model_server)
     assert KEY not in repr(settings)
     model = open_model(settings)
-    assert model.name == "smollm2"
+    assert model.name == "local-chat"
     pieces = list(model.stream_chat([{"role": "user", "content": "Say hello."}], max_tokens=12))
     assert len(pieces) > 1 and "".join(pieces).strip()
     assert model.count_tokens("Trainium2 chips") >= 3
@@ -62,7 +62,7 @@ def test_streams_a_reply_and_takes_the_key_from_the_environment(model_server, mo
 def test_a_wrong_key_or_model_name_is_a_clear_model_error(model_server):
     with pytest.raises(ModelError, match="ASSISTANT_LLM_API_KEY"):
         OpenAIChatModel(model_server, api_key="wrong")
-    with pytest.raises(ModelError, match=r"no model 'gpt-9'.*smollm2.*ASSISTANT_LLM_MODEL"):
+    with pytest.raises(ModelError, match=r"no model 'gpt-9'.*local-chat.*ASSISTANT_LLM_MODEL"):
         OpenAIChatModel(model_server, model="gpt-9", api_key=KEY)
 
 
@@ -70,14 +70,14 @@ def test_a_wrong_key_or_model_name_is_a_clear_model_error(model_server):
 def test_a_grounded_answer_end_to_end_over_the_server(model_server, seeded_dir, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(seeded_dir, data)
-    a = Assistant(data_dir=data, llm="openai", llm_url=model_server, llm_api_key=KEY, llm_model="smollm2")
+    a = Assistant(data_dir=data, llm="openai", llm_url=model_server, llm_api_key=KEY, llm_model="local-chat")
     answer = a.ask("Which AWS chip is Apple evaluating for pre-training its models?")
     assert not answer.refused and "Trainium2" in answer.text
     articles = {p.name: re.sub(r"\s+", " ", p.read_text()) for p in SEEDS.glob("*.txt")}
     assert answer.citations
     for c in answer.citations:  # every quote is verbatim from its article, as with the local model
         assert re.sub(r"\s+", " ", c.quote).strip() in articles[c.source]
-    assert a.model.name == "smollm2"
+    assert a.model.name == "local-chat"
 
 
 def test_an_unreachable_server_is_a_clear_model_error():
