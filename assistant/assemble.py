@@ -36,6 +36,7 @@ class Assembler:
         self.pieces: list[str] = []
         self.numbers: dict[int, int] = {}  # evidence index (1-based) -> number shown
         self.kept: list[str] = []
+        self.cites: dict[int, list[str]] = {}  # evidence index (1-based) -> kept sentences resting on it
         self.dropped: list[dict[str, str]] = []
         self.mode = "generated"
         self.conflict = False
@@ -50,6 +51,7 @@ class Assembler:
             self.dropped.append({"sentence": verdict.sentence, "reason": reason})
             return None
         self.kept.append(verdict.sentence)
+        self.cites.setdefault(verdict.supported_by[0], []).append(verdict.sentence)
         return self._add(_with_marker(verdict.sentence, self._number(verdict.supported_by[0])))
 
     def _rejection(self, v: Verdict) -> str:
@@ -102,7 +104,10 @@ class Assembler:
             # they cite (one of four demands): quote it too.
             for i in sorted({1} | set(self.numbers)):
                 e = self.evidence[i - 1]
-                if any(not term_in(x, said) for x in _specifics(e.text, False, self.policy) - asked):
+                missing = {x for x in _specifics(e.text, False, self.policy) - asked if not term_in(x, said)}
+                if missing and not missing & number_values(e.text, self.policy) and self._copied(i, e):
+                    continue  # a near copy that leaves out a name ("Selon CNBC, ..."): quoting it repeats it
+                if missing:
                     out.append(self._add(_with_marker(e.text, self._number(i))))
                     said |= set(terms(e.text)) | number_values(e.text, self.policy)
         rival = None if self.conflict else _conflicting(
@@ -111,6 +116,13 @@ class Assembler:
             out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
             self.conflict = True
         return out
+
+    def _copied(self, index: int, e: Evidence) -> bool:
+        """Whether the kept sentences resting on evidence `index` repeat nearly
+        all of its words (AnswerPolicy.near_copy_share)."""
+        copied = {t for s in self.cites.get(index, []) for t in terms(s)}
+        own = set(terms(e.text))
+        return bool(own) and sum(term_in(t, copied) for t in own) / len(own) >= self.policy.near_copy_share
 
     def _extractive(self) -> list[tuple[int, Evidence]]:
         """The best evidence verbatim; for a list question, more evidence that

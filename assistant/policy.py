@@ -102,6 +102,12 @@ class AnswerPolicy:
     """Two articles conflict only when the rival answers nearly as well."""
     on_topic_margin: float = 0.12
     """A generated sentence must rest on evidence nearly as relevant as the best."""
+    near_copy_share: float = 0.85
+    """Evidence whose names the model's sentences leave out is quoted after
+    them, unless a sentence resting on it already repeats this share of its
+    words and leaves out no figure: quoting it again would say the same thing
+    twice ("Benoit Dupin, directeur principal ..." then "Selon CNBC, Benoit
+    Dupin, directeur principal ...")."""
 
     agent_verb_window: int = 5
     """A passive verb is taken to have its agent ("built between 1975 and

@@ -663,3 +663,29 @@ def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
     history = [{"role": "user", "content": "Which customer is suing Veltrane?"},
                {"role": "assistant", "content": "Clarimont, on behalf of its 14,500 employees [1]."}]
     assert carried_names(history) == ["Veltrane", "Clarimont", "14,500"]
+
+
+def test_assembly_does_not_quote_again_a_sentence_the_model_nearly_copied(embedder):
+    from assistant.answer import Answer
+
+    question = "Where did Benoit Dupin speak?"
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    said = ("According to CNBC, Benoit Dupin, Apple's senior director of machine learning, spoke at the "
+            "AWS re:Invent conference in Las Vegas about the cloud chips Apple uses.")
+    evidence = [dataclasses.replace(base, text=said)]
+
+    def answer_to(reply: str) -> Answer:
+        assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
+        for verdict in verify(reply, [e.text for e in evidence], POLICY):
+            assert assembler.offer(verdict)
+        assembler.finish()
+        answer = Answer(question=question, text="", refused=True)
+        assembler.fill(answer)
+        return answer
+
+    # all but the attribution ("According to CNBC"): the source is not said twice
+    copy = ("Benoit Dupin, Apple's senior director of machine learning, spoke at the AWS re:Invent "
+            "conference in Las Vegas about the cloud chips Apple uses [1].")
+    assert answer_to(copy).text == copy
+    # a sentence that keeps only part of it is followed by the source, verbatim
+    assert said[:-1] + " [1]." in answer_to("Benoit Dupin spoke at a conference in Las Vegas [1].").text
