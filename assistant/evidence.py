@@ -102,7 +102,7 @@ def select_evidence(
         own -= {stem(n) for n in names(text, policy) if n not in policy.role_nouns} - asked_set - spelled
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
-        own |= offices(own, policy)  # "director general" says who the CEO is
+        own |= set(offices(own, policy))  # "director general" says who the CEO is
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
         # Scored on the sentence; its headline counts at a discount, since it
@@ -214,7 +214,7 @@ def _why_not(
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
     sentence = set(terms(text))  # the unit's own words, without its headline
-    sentence |= offices(sentence, policy)
+    sentence |= set(offices(sentence, policy))
     # A name written as its acronym ("ARTE" for "Autorité régionale de
     # transport de l'Estrie") is the name.
     short = {e for acronym, named, _ in known.acronyms if acronym in window for e in named}

@@ -157,23 +157,27 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: b
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    """A number that counts things: not a year, a percentage, a sum of money,
-    a span of time ("free for 90 minutes") or a measure ("5.11 metres"), and
-    a whole number unless a scale follows ("1.2 million people"). A year is
-    written bare: "2,021 lynxes" counts."""
+    """A number that counts things: not a year or a day of a date, a
+    percentage, a sum of money, a span of time ("free for 90 minutes") or a
+    measure ("5.11 metres"), and a whole number unless a scale follows ("1.2
+    million people")."""
     toks = tokens(text)
     measures = policy.time_units | policy.length_units | policy.measure_units
-    return any(q.unit == "" and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
+    return any(q.unit == "" and not _date_part(toks, q, policy)
                and not any(x.folded in measures for x in toks[q.index + 1:q.index + 2])
-               and ("." not in q.value or q.scale) and not _day_of_month(toks, q.index, policy)
+               and ("." not in q.value or q.scale)
                for q in quantities(text, policy))
 
 
-def _day_of_month(toks: list[Token], i: int, policy: AnswerPolicy) -> bool:
-    """The number at `i` is a day in a date ("February 21", "le 21 février"):
-    it counts nothing and measures nothing."""
-    return (toks[i].text.isdigit() and int(toks[i].text) <= 31
-            and any(x.folded in policy.months for x in toks[max(0, i - 1):i] + toks[i + 1:i + 2]))
+def _date_part(toks: list[Token], q: Quantity, policy: AnswerPolicy) -> bool:
+    """`q` is a year written bare, or the day in a date ("February 21", "le
+    21 février"): it counts nothing and measures nothing. A year is written
+    bare: "2,021 lynxes" counts."""
+    t = toks[q.index]
+    if _YEAR.fullmatch(q.value) and _YEAR.fullmatch(t.text):
+        return True
+    return (t.text.isdigit() and int(t.text) <= 31
+            and any(x.folded in policy.months for x in toks[max(0, q.index - 1):q.index] + toks[q.index + 1:q.index + 2]))
 
 
 def names(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
@@ -284,11 +288,22 @@ def word_stems(words: frozenset[str]) -> frozenset[str]:
     return frozenset(stem(w) for w in words)
 
 
-def offices(pool: set[str], policy: AnswerPolicy = DEFAULT_POLICY) -> set[str]:
+def offices(pool: set[str], policy: AnswerPolicy = DEFAULT_POLICY) -> dict[str, set[str]]:
     """The offices `pool` names, each by the first way of writing it in
-    AnswerPolicy.title_synonyms: "director general" names the "ceo"."""
-    return {group[0] for group in policy.title_synonyms
-            if any(all(term_in(t, pool) for t in terms(form)) for form in group)}
+    AnswerPolicy.title_synonyms ("director general" names the "ceo"), with
+    the terms of the ways `pool` writes it."""
+    out: dict[str, set[str]] = {}
+    for office, forms in _office_forms(policy.title_synonyms):
+        for form in forms:
+            if all(term_in(t, pool) for t in form):
+                out.setdefault(office, set()).update(form)
+    return out
+
+
+@lru_cache(maxsize=4)
+def _office_forms(groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, tuple[tuple[str, ...], ...]], ...]:
+    """Each office's ways of writing it as terms, worked out once per policy."""
+    return tuple((group[0], tuple(tuple(terms(form)) for form in group)) for group in groups)
 
 
 def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), policy: AnswerPolicy = DEFAULT_POLICY,
@@ -307,9 +322,7 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         return has_count(text, policy)
     if kind == "number":  # "how big", "how high": neither a year nor a day of a date
         toks = tokens(text)
-        return any(not _day_of_month(toks, q.index, policy)
-                   and not (_YEAR.fullmatch(q.value) and _YEAR.fullmatch(toks[q.index].text))
-                   for q in quantities(text, policy))
+        return any(not _date_part(toks, q, policy) for q in quantities(text, policy))
     if kind == "person":
         # A person is not written in capitals: "GHSM" names an organisation.
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}

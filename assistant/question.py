@@ -18,7 +18,7 @@ from typing import Sequence
 from .answer import question_language
 from .figures import offices, units_asked, word_stems
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, fold, sentence_spans, stem, terms, words
 
 
 # Kinds of answer a question wants. Each later stage checks evidence and
@@ -145,11 +145,11 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     follow_up = _leans_on_context(folded, entities, policy) and any(t.get("role") == "user" for t in history)
     # An office is asked about as one term, however it is written ("chief
     # executive", "CEO"), and looked for in its first two writings.
-    named = [g for g in policy.title_synonyms if g[0] in offices(set(topic), policy)]
-    written = {t for g in named for form in g if all(term_in(x, set(topic)) for x in terms(form)) for t in terms(form)}
-    topic = tuple(t for t in topic if t not in written) + tuple(stem(g[0]) for g in named)
+    named = offices(set(topic), policy)
+    written = set().union(*named.values())
+    topic = tuple(t for t in topic if t not in written) + tuple(stem(o) for o in named)
     carried: tuple[str, ...] = ()
-    query = " ".join([text, *(f for g in named for f in g[:2] if fold(f) not in fold(text))])
+    query = " ".join([text, *(f for g in policy.title_synonyms if g[0] in named for f in g[:2] if fold(f) not in fold(text))])
     if follow_up:
         from .conversation import carried_names
 
