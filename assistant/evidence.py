@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -218,7 +218,12 @@ def _why_not(
     # A name written as its acronym ("ARTE" for "Autorité régionale de
     # transport de l'Estrie") is the name.
     short = {e for acronym, named, _ in known.acronyms if acronym in window for e in named}
-    in_window = [e for e in q.entities if e in short or all(term_in(t, window) for t in terms(e))]
+    # In one language a name is said by its own word, as the unit's names are
+    # matched (see select_evidence), not by a common word sharing its first
+    # letters ("Pharmadis" is not "pharmacies"); across languages a cognate
+    # says it ("européenne", "European").
+    in_window = [e for e in q.entities if e in short or all(
+        t in window or not same_language and term_in(t, window) for t in terms(e))]
     for e in q.entities:
         if e not in in_window and not all(term_in(t, article) for t in terms(e)):
             return f"its article does not mention {e}"
@@ -227,9 +232,15 @@ def _why_not(
     # to it, by a pronoun or by the noun the question puts with the name
     # ("the Kessel *tunnel*"): "The new station was designed by ..." after
     # a sentence on the tunnel is about the station.
-    if q.entities and not in_window and not (
-            any(all(term_in(t, before) for t in terms(e)) for e in q.entities) and _refers_back(text, sentence, known, policy)):
+    def referred(names: Sequence[str]) -> bool:
+        return any(all(term_in(t, before) for t in terms(e)) for e in names) and _refers_back(text, sentence, known, policy)
+
+    if q.entities and not in_window and not referred(q.entities):
         return "it mentions none of the question's names"
+    # An office is someone's: Estrémont's chief executive does not answer
+    # "Who is the chief executive of Pharmadis, which distributes Estrémont's products?"
+    if q.holder and q.holder not in in_window and not referred([q.holder]):
+        return f"it is not about {q.holder}"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").

@@ -189,6 +189,9 @@ class AnswerPolicy:
     "Who heads the union?", "Qui dirige le service ?". Any title of
     `role_nouns` holds them: a union's secretary-general, a company's chief
     executive and a department's director are each its leader."""
+    holder_links: frozenset[str] = field(default_factory=lambda: _words("of at for de du d chez"))
+    """Words that tie a title to whose it is: "the chief executive *of*
+    Pharmadis", "le directeur général *de* l'IFM" (see Question.holder)."""
     request_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "ignore forget disregard pretend act roleplay role-play write compose draw sing imagine "
         "tell generate translate oublie oubliez ignore ignorez écris ecris écrivez ecrivez invente inventez "

@@ -72,6 +72,11 @@ class Question:
     quoted: tuple[str, ...] = ()
     """Stems of the words the question quotes ("called the strike
     «irresponsible»"): what someone said, which the answer's sentence must say."""
+    holder: str = ""
+    """For "who": the name whose office or lead is asked about ("Who is the
+    chief executive *of Pharmadis*", "*Veltrane*'s CEO", "Qui dirige
+    *l'IFM* ?"). Other names of the question only narrow it down, so an answer
+    must name this one: the chief executive of Estrémont is not Pharmadis's."""
     relation: str = ""
     """For "who" and "which X": the stem of the verb that ties the one asked
     for to the rest ("Who *designed* the A220?", "Quelle entreprise a
@@ -170,8 +175,32 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         possessors=tuple(dict.fromkeys(stem(m.group(1)) for m in _POSSESSIVE.finditer(text)
                                        if m.group(1).islower() and stem(m.group(1)) in topic)),
         relation=_relation(tokens, folded, kind, topic, policy),
+        holder=_holder(tokens, folded, entities, kind, policy),
         quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )
+
+
+def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kind: str, policy: AnswerPolicy) -> str:
+    """The entity a title or a leadership verb is tied to (see
+    Question.holder): after "<title> of / de / at / chez", after a
+    leadership verb, or before "'s <title>"; '' when none is."""
+    if kind != "person":
+        return ""
+    titles = policy.role_nouns | policy.leadership_words
+    for e in entities:
+        ws = [fold(w) for w in words(e)]
+        for i in range(len(folded) - len(ws) + 1):
+            if folded[i:i + len(ws)] != ws:
+                continue
+            before = [f for f in folded[max(0, i - 4):i] if f not in ("the", "le", "la", "l", "les")]
+            # a title of two words ends either way: "chief executive", "directeur général"
+            if before and (before[-1] in policy.leadership_words or before[-1] in policy.holder_links
+                           and any(f in titles for f in before[-3:-1])):
+                return e
+            after = folded[i + len(ws):i + len(ws) + 2]
+            if after[:1] == ["s"] and after[1:] and after[1] in titles:
+                return e
+    return ""
 
 
 _QUOTED = re.compile(r"[«“\"]\s*([^«»“”\"]{1,60}?)\s*[»”\"]")

@@ -625,6 +625,27 @@ def test_an_office_is_one_term_however_it_is_written(embedder):
     assert _evidence("Who is the chief executive of the transit authority?", authority, embedder)[2].answer
 
 
+def test_an_office_is_someone_s_and_a_name_is_said_by_its_own_word(embedder):
+    # the name a title or a leadership verb is tied to is the holder; the
+    # others only narrow the question down
+    assert parse_question("Who is the chief executive of Pharmadis, which sells Estrémont products?").holder == "Pharmadis"
+    assert parse_question("Who is Veltrane's chief executive?").holder == "Veltrane"
+    assert parse_question("Qui est le directeur général de l'IFM ?").holder == "IFM"
+    assert parse_question("Qui dirige l'IFM ?").holder == "IFM"
+    assert parse_question("Who designed the Kessel tunnel?").holder == ""
+    article = ("Estrémont steps in for Belgian pharmacies\n\n"
+               "Estrémont sells its products in Belgium through the wholesaler Pharmadis. "
+               "\"We had the capacity,\" Estrémont chief executive Henri Laforgue said.")
+    q, evidence, d = _evidence("Who is the chief executive of Pharmadis, which sells Estrémont products?", article, embedder)
+    assert not d.answer
+    assert next(e for e in evidence if "Laforgue" in e.text).why_not == "it is not about Pharmadis"
+    assert _evidence("Who is the chief executive of Estrémont?", article, embedder)[2].answer
+    # "pharmacies" in the headline does not say "Pharmadis": in one language
+    # a question's name is matched by its own word, as the unit's names are
+    q, evidence, d = _evidence("Who is the chief executive of Pharmadis?", article, embedder)
+    assert not d.answer and all("Laforgue" not in e.text for e in evidence if e.answers)
+
+
 def test_a_day_of_a_date_is_no_count_and_no_size():
     from assistant.figures import fits_kind, has_count
 
