@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedder import Embedder
-from .figures import fits_kind, has_date, holds_units, is_specific, names, number_values, offices, word_stems
+from .figures import counted_nouns, fits_kind, has_date, holds_units, is_specific, names, number_values, offices, word_stems
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -283,7 +283,7 @@ def _why_not(
         loose = q.kind == "percent" or paid or not same_language
         if not any(term_in(a, window) or loose and meaning.held(a, window, not same_language) for a in q.attribute):
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
-    elif q.attribute and q.kind == "count" and not _counts(q, window, article, same_language, meaning):
+    elif q.attribute and q.kind == "count" and not _counts(q, text, window, article, same_language, meaning, policy):
         return f"it does not count {q.attribute[0]}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
@@ -352,7 +352,8 @@ def _deed_without_doer(text: str, verb: str, policy: AnswerPolicy) -> bool:
     return found
 
 
-def _counts(q: Question, window: set[str], article: set[str], same_language: bool, meaning: "_Meaning") -> bool:
+def _counts(q: Question, text: str, window: set[str], article: set[str], same_language: bool, meaning: "_Meaning",
+            policy: AnswerPolicy) -> bool:
     """The unit's article speaks of what the question counts: its noun (the
     sentence itself may say "the vote was 523 in favour" of "MEPs"; across
     languages, a word of the unit means it: "infirmiers"), and each word
@@ -360,6 +361,15 @@ def _counts(q: Question, window: set[str], article: set[str], same_language: boo
     a word close in meaning."""
     head, *narrowing = q.attribute
     if not term_in(head, article) and not meaning.held(head, window):  # "nurses" / "infirmiers"
+        return False
+    # A count written with its own noun counts that: "a hotline staffed by
+    # 120 operators" does not say how many calls it took. In one language
+    # the noun shares a word with the question's ("Eleven *bus* routes" for
+    # "bus lines") or is close in meaning ("people" / "residents"); a count
+    # with no noun may count the one asked about.
+    written = counted_nouns(text, policy)
+    if same_language and written and all(
+            w and not any(term_in(a, w) or meaning.held(a, w) for a in q.attribute) for w in written):
         return False
     return not same_language or all(term_in(a, article) or meaning.held(a, window) for a in narrowing)
 

@@ -169,6 +169,41 @@ def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
                for q in quantities(text, policy))
 
 
+def counted_nouns(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[str]]:
+    """For each count in `text` (see has_count), the stems of the words it is
+    written with: the run of words right after it, past a scale ("1.2
+    million people") or a partitive ("900,000 of the people"), up to
+    punctuation or a common word. An empty set when no word follows it: "the
+    vote was 523 in favour" counts what the sentence leaves unsaid."""
+    toks = tokens(text)
+    measures = policy.time_units | policy.length_units | policy.measure_units
+    out = []
+    for q in quantities(text, policy):
+        if q.unit or _date_part(toks, q, policy) or "." in q.value and not q.scale:
+            continue
+        j = q.index + 1 + bool(q.scale)
+        if j < len(toks) and toks[j].folded in _PARTITIVES:
+            j += 1
+            while j < len(toks) and toks[j].folded in STOPWORDS:
+                j += 1
+        run: set[str] = set()
+        prev_end = toks[j - 1].start + len(toks[j - 1].text) if j - 1 < len(toks) else len(text)
+        while j < len(toks) and len(run) < 3:
+            t = toks[j]
+            if not t.text.isalpha() or t.folded in STOPWORDS or re.search(r"[^\s'’-]", text[prev_end:t.start]):
+                break
+            run.add(stem(t.folded))
+            prev_end = t.start + len(t.text)
+            j += 1
+        if run & {stem(m) for m in measures}:
+            continue
+        out.append(run)
+    return out
+
+
+_PARTITIVES = {"of", "de", "des", "d", "du"}
+
+
 def _date_part(toks: list[Token], q: Quantity, policy: AnswerPolicy) -> bool:
     """`q` is a year written bare, or the day in a date ("February 21", "le
     21 février"): it counts nothing and measures nothing. A year is written

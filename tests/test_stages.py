@@ -646,6 +646,23 @@ def test_an_office_is_someone_s_and_a_name_is_said_by_its_own_word(embedder):
     assert not d.answer and all("Laforgue" not in e.text for e in evidence if e.answers)
 
 
+def test_a_count_written_with_its_own_noun_counts_that(embedder):
+    from assistant.figures import counted_nouns
+
+    assert counted_nouns("It set up a hotline staffed by 120 operators.", POLICY) == [{"operator"}]
+    assert counted_nouns("It wrote to about 900,000 of the people affected.", POLICY) == [{"people", "affected"}]
+    assert counted_nouns("The vote was 523 in favour.", POLICY) == [set()]  # counts what it leaves unsaid
+    article = ("Veltrane hotline\n\n"
+               "Veltrane set up a free hotline staffed by 120 operators. "
+               "Our patients are receiving scam calls, a doctor said. "
+               "Eleven bus routes will be cut when the tram line opens.")
+    q, evidence, d = _evidence("How many calls has Veltrane's hotline received?", article, embedder)
+    assert not d.answer
+    assert next(e for e in evidence if "120" in e.text).why_not == "it does not count call"
+    # a noun sharing a word with the question's counts it
+    assert _evidence("How many bus lines will be cut?", article, embedder)[2].answer
+
+
 def test_a_day_of_a_date_is_no_count_and_no_size():
     from assistant.figures import fits_kind, has_count
 
