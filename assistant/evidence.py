@@ -449,8 +449,11 @@ class _Meaning:
         if missing:
             if len(self.cache) > 50_000:
                 self.cache.clear()
-            for w, v in zip(missing, self.embedder.embed(missing)):
-                self.cache[w] = v
+            # One word per run: the quantized embedder scales a batch as a
+            # whole, so a word's vector would shift with the words beside it
+            # and a question's answer with what was asked before (0.3 ms a word).
+            for w in missing:
+                self.cache[w] = self.embedder.embed([w])[0]
         t = self.cache[term]
         return max(float(t @ self.cache[w]) for w in candidates) >= self.threshold
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from assistant.assemble import Assembler
@@ -661,6 +662,15 @@ def test_a_count_written_with_its_own_noun_counts_that(embedder):
     assert next(e for e in evidence if "120" in e.text).why_not == "it does not count call"
     # a noun sharing a word with the question's counts it
     assert _evidence("How many bus lines will be cut?", article, embedder)[2].answer
+
+
+def test_a_word_s_meaning_does_not_depend_on_what_was_asked_before(embedder):
+    from assistant.evidence import _Meaning
+
+    meaning = _Meaning(embedder, POLICY)
+    meaning.held("valuation", {"valuing", "extraordinary", "circumstances", "international", "marketplace"})
+    # the quantized embedder scales a batch as a whole: each word is embedded alone
+    assert all(np.array_equal(meaning.cache[w], embedder.embed([w])[0]) for w in ("valuation", "valuing", "marketplace"))
 
 
 def test_a_day_of_a_date_is_no_count_and_no_size():
