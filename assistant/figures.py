@@ -297,11 +297,17 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
         return any(t.folded in policy.causal_words for t in toks)
     if kind == "count" and counted:  # "21 stations" for "how many stations"
         return any(stem(x.folded) in counted for q in quantities(text, policy) for x in toks[q.index + 1:q.index + 3])
-    if is_list:  # "including ...", or a colon that opens a list of lines
-        return any(t.folded in policy.enumerators for t in toks) or bool(re.search(r":\s*\n", text))
+    if is_list:  # "including ...", or a colon that opens a list of lines or of items ("three steps: a, b and c")
+        return any(t.folded in policy.enumerators for t in toks) or bool(re.search(r":\s*\n", text)) or bool(
+            _INLINE_LIST.search(text))
     if kind == "choice":  # "which hydrologist", "which firm": named in full, not "a leading Belgian hydrologist"
         return _full_name(toks, question_names, policy)
     return False
+
+
+_INLINE_LIST = re.compile(r":[^:;.]+,[^:;]+\b(?:and|or|et|ou)\b")
+"""A colon, then a series of items separated by commas and ending with
+"and" / "et": "three steps: a full stop, an audit, and a helpline"."""
 
 
 def _full_name(toks: list[Token], question_names: set[str], policy: AnswerPolicy) -> bool:

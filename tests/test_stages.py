@@ -188,6 +188,9 @@ def test_a_full_date_or_a_located_place_is_a_specific_answer():
     assert is_specific("place", "Strasbourg, March 13, 2024", False)
     assert not is_specific("place", "The Parliament's vote came three years later.", False)
     assert is_specific("choice", "It bans practices, including social scoring.", True)
+    # a colon that opens a series of items is an enumeration, as a list of lines is
+    assert is_specific("choice", "It listed three steps: a stop of production, an audit, and a helpline.", True)
+    assert not is_specific("choice", "Shares fell 9.4% on Thursday, taking their decline to 23% and more.", True)
 
 
 def test_figures_keep_their_scale_and_unit():
