@@ -162,11 +162,15 @@ def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     measure ("5.11 metres"), and a whole number unless a scale follows ("1.2
     million people")."""
     toks = tokens(text)
+    return any(_counts_things(toks, q, policy) for q in quantities(text, policy))
+
+
+def _counts_things(toks: list[Token], q: Quantity, policy: AnswerPolicy) -> bool:
+    """`q` counts things (see has_count)."""
     measures = policy.time_units | policy.length_units | policy.measure_units
-    return any(q.unit == "" and not _date_part(toks, q, policy)
-               and not any(x.folded in measures for x in toks[q.index + 1:q.index + 2])
-               and ("." not in q.value or q.scale)
-               for q in quantities(text, policy))
+    return (q.unit == "" and not _date_part(toks, q, policy)
+            and not any(x.folded in measures for x in toks[q.index + 1:q.index + 2])
+            and ("." not in q.value or bool(q.scale)))
 
 
 def counted_nouns(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[str]]:
@@ -176,10 +180,9 @@ def counted_nouns(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[
     punctuation or a common word. An empty set when no word follows it: "the
     vote was 523 in favour" counts what the sentence leaves unsaid."""
     toks = tokens(text)
-    measures = policy.time_units | policy.length_units | policy.measure_units
     out = []
     for q in quantities(text, policy):
-        if q.unit or _date_part(toks, q, policy) or "." in q.value and not q.scale:
+        if not _counts_things(toks, q, policy):
             continue
         j = q.index + 1 + bool(q.scale)
         if j < len(toks) and toks[j].folded in _PARTITIVES:
@@ -187,16 +190,14 @@ def counted_nouns(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[
             while j < len(toks) and toks[j].folded in STOPWORDS:
                 j += 1
         run: set[str] = set()
-        prev_end = toks[j - 1].start + len(toks[j - 1].text) if j - 1 < len(toks) else len(text)
+        end = toks[j - 1].start + len(toks[j - 1].text)
         while j < len(toks) and len(run) < 3:
             t = toks[j]
-            if not t.text.isalpha() or t.folded in STOPWORDS or re.search(r"[^\s'’-]", text[prev_end:t.start]):
+            if not t.text.isalpha() or t.folded in STOPWORDS or re.search(r"[^\s'’-]", text[end:t.start]):
                 break
             run.add(stem(t.folded))
-            prev_end = t.start + len(t.text)
+            end = t.start + len(t.text)
             j += 1
-        if run & {stem(m) for m in measures}:
-            continue
         out.append(run)
     return out
 
