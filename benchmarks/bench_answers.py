@@ -30,6 +30,7 @@ CORPORA = {  # name: (articles, questions, conversations)
     "airline (dev4)": (DATA / "dev4/articles", DATA / "dev4/qa.jsonl", DATA / "dev4/conversations.jsonl"),
     "flood (dev5)": (DATA / "dev5/articles", DATA / "dev5/qa.jsonl", DATA / "dev5/conversations.jsonl"),
     "data breach (dev6)": (DATA / "dev6/articles", DATA / "dev6/qa.jsonl", DATA / "dev6/conversations.jsonl"),
+    "drug recall (dev7)": (DATA / "dev7/articles", DATA / "dev7/qa.jsonl", DATA / "dev7/conversations.jsonl"),
     "held-out": (DATA / "heldout/articles", DATA / "heldout/qa.jsonl", DATA / "heldout/conversations.jsonl"),
     "held-out 2": (ROOT / "benchmarks/heldout2/articles", ROOT / "benchmarks/heldout2/qa.jsonl",
                    ROOT / "benchmarks/heldout2/conversations.jsonl"),
@@ -39,9 +40,11 @@ CORPORA = {  # name: (articles, questions, conversations)
                    ROOT / "benchmarks/heldout4/conversations.jsonl"),
     "held-out 5": (ROOT / "benchmarks/heldout5/articles", ROOT / "benchmarks/heldout5/qa.jsonl",
                    ROOT / "benchmarks/heldout5/conversations.jsonl"),
+    "held-out 6": (ROOT / "benchmarks/heldout6/articles", ROOT / "benchmarks/heldout6/qa.jsonl",
+                   ROOT / "benchmarks/heldout6/conversations.jsonl"),
 }
 """The dev sets (tuned on): the seeds, the AI Act, the tram, hospital,
-airline, flood and data-breach corpora, with extra questions ("+") for the first two. The held-out
+airline, flood, data-breach and drug-recall corpora, with extra questions ("+") for the first two. The held-out
 sets were never tuned on: only their totals were read."""
 
 

@@ -200,12 +200,12 @@ def test_eval_floors_on_the_ai_act_corpus(tmp_path):
     report = run_eval(a, DATA / "ai_act_qa.jsonl", None, {p.stem: p.read_text() for p in corpus.glob("*.txt")})
     m = report.metrics()
     assert m["questions"] == 20 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.93 / 1.00 / 0.00 / 0.93).
+    # Floors below the measured figures in the README (0.93 / 1.00 / 0.00 / 1.00).
     assert m["answer_accuracy"] >= 0.85 and m["refusal_accuracy"] >= 0.9
     assert m["false_refusals"] <= 0.1 and m["citation_precision"] >= 0.85
     extra = run_eval(a, DATA / "extra/ai_act_extra_qa.jsonl", None,
                      {p.stem: p.read_text() for p in corpus.glob("*.txt")}).metrics()
-    # Measured 0.80 / 1.00 / 0.00 / 1.00 on the 16 extra questions and traps.
+    # Measured 1.00 / 1.00 / 0.00 / 1.00 on the 16 extra questions and traps (0.90 with SmolLM2).
     assert extra["answer_accuracy"] >= 0.6 and extra["refusal_accuracy"] >= 0.8
     assert extra["quote_validity"] == 1.0
 
@@ -251,7 +251,7 @@ def test_eval_floors_on_the_flood_corpus(tmp_path):
     # operates the defences, counts next to measures, a French article.
     m = _dev_corpus_metrics(tmp_path, "dev5")
     assert m["questions"] == 30 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.75 / 0.90 / 0.05 / 0.96).
+    # Floors below the measured figures in the README (0.75 / 0.90 / 0.10 / 1.00).
     assert m["answer_accuracy"] >= 0.65 and m["refusal_accuracy"] >= 0.7
     assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.8
 
@@ -263,7 +263,21 @@ def test_eval_floors_on_the_data_breach_corpus(tmp_path):
     # doer ("founded in 2004"), counts that differ between sources.
     m = _dev_corpus_metrics(tmp_path, "dev6")
     assert m["questions"] == 30 and m["quote_validity"] == 1.0
-    # Floors below the measured figures in the README (0.45 / 0.70 / 0.20 / 0.71):
+    # Floors below the measured figures in the README (0.45 / 0.80 / 0.20 / 0.71):
     # the newest topic, where the targets are furthest off.
     assert m["answer_accuracy"] >= 0.35 and m["refusal_accuracy"] >= 0.5
     assert m["false_refusals"] <= 0.3 and m["citation_precision"] >= 0.6
+
+
+def test_eval_floors_on_the_drug_recall_corpus(tmp_path):
+    # An eighth topic written by a helper who never saw the code
+    # (tests/data/dev7): paraphrased questions ("boss", "drugstores"), an
+    # office asked of a company named beside another ("the chief executive of
+    # Pharmadis, which distributes Estrémont products"), counts written with
+    # their own nouns, a count that differs between the company and the regulator.
+    m = _dev_corpus_metrics(tmp_path, "dev7")
+    assert m["questions"] == 30 and m["quote_validity"] == 1.0
+    # Floors below the measured figures in the README (0.50 / 0.80 / 0.15 / 0.85):
+    # the newest topic, where the targets are furthest off.
+    assert m["answer_accuracy"] >= 0.35 and m["refusal_accuracy"] >= 0.6
+    assert m["false_refusals"] <= 0.3 and m["citation_precision"] >= 0.65
