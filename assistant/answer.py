@@ -83,6 +83,11 @@ CONFLICT_NOTE = {
     "en": "The articles differ on this:",
     "fr": "Les articles divergent sur ce point :",
 }
+CONFLICT_BETWEEN = {
+    "en": "The articles differ on this: compare [{a}] and [{b}].",
+    "fr": "Les articles divergent sur ce point : comparez [{a}] et [{b}].",
+}
+"""Said when the model's sentences already cite both versions of one fact."""
 _FRENCH_MARKERS = set(
     "qui que quoi quel quelle quels quelles est sont combien comment pourquoi où quand le la les des du une "
     "est-ce dans pour avec sur au aux ce cette il elle ils elles a-t-il a-t-elle".split()

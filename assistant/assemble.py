@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .answer import CONFLICT_NOTE, Answer, Citation
+from .answer import CONFLICT_BETWEEN, CONFLICT_NOTE, Answer, Citation
 from .evidence import Evidence
 from .figures import fits_kind, names, number_values
 from .policy import AnswerPolicy
@@ -115,6 +115,16 @@ class Assembler:
         if rival:
             out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
             self.conflict = True
+        elif self.kept and not self.conflict:
+            # The model's sentences cite both versions of one fact: say they differ.
+            used = sorted(self.numbers)
+            other = next((n for n in used[1:] if _disagree(self.evidence[used[0] - 1], self.evidence[n - 1],
+                                                           self.doc_terms, self.question, self.policy)), None)
+            if other:
+                between = CONFLICT_BETWEEN.get(self.question.language, CONFLICT_BETWEEN["en"])
+                a, b = sorted((self.numbers[used[0]], self.numbers[other]))
+                out.append(self._add(between.format(a=a, b=b)))
+                self.conflict = True
         return out
 
     def _copied(self, index: int, e: Evidence) -> bool:
