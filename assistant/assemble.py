@@ -84,7 +84,6 @@ class Assembler:
         """Pieces added after the model's sentences: the verbatim evidence when
         needed, and a note when the articles disagree."""
         out: list[str] = []
-        best = self.evidence[0]
         note = CONFLICT_NOTE.get(self.question.language, CONFLICT_NOTE["en"])
         if not self.kept:
             self.mode = "extractive"
@@ -110,22 +109,29 @@ class Assembler:
                 if missing:
                     out.append(self._add(_with_marker(e.text, self._number(i))))
                     said |= set(terms(e.text)) | number_values(e.text, self.policy)
-        rival = None if self.conflict else _conflicting(
-            self.evidence, set(self.numbers), self.doc_terms, self.question, self.policy)
+        used = sorted(self.numbers)
+        if self.conflict or not used:
+            return out
+        unused = [n for n in range(1, len(self.evidence) + 1) if n not in self.numbers]
+        rival = self._disagreeing(used[0], unused)
         if rival:
             out.append(self._add(f"{note} {_with_marker(self.evidence[rival - 1].text, self._number(rival))}"))
             self.conflict = True
-        elif self.kept and not self.conflict:
+        elif self.kept:
             # The model's sentences cite both versions of one fact: say they differ.
-            used = sorted(self.numbers)
-            other = next((n for n in used[1:] if _disagree(self.evidence[used[0] - 1], self.evidence[n - 1],
-                                                           self.doc_terms, self.question, self.policy)), None)
+            other = self._disagreeing(used[0], used[1:])
             if other:
                 between = CONFLICT_BETWEEN.get(self.question.language, CONFLICT_BETWEEN["en"])
                 a, b = sorted((self.numbers[used[0]], self.numbers[other]))
                 out.append(self._add(between.format(a=a, b=b)))
                 self.conflict = True
         return out
+
+    def _disagreeing(self, best: int, candidates: list[int]) -> int | None:
+        """The first of `candidates` (evidence numbers) that disagrees with
+        evidence `best` (see `_disagree`), or None."""
+        return next((n for n in candidates if _disagree(self.evidence[best - 1], self.evidence[n - 1],
+                                                        self.doc_terms, self.question, self.policy)), None)
 
     def _copied(self, index: int, e: Evidence) -> bool:
         """Whether the kept sentences resting on evidence `index` repeat nearly
@@ -183,20 +189,6 @@ def _specifics(text: str, numbers_only: bool, policy: AnswerPolicy) -> set[str]:
     if not numbers_only:
         found |= {t for w in words(text)[1:] if w[0].isupper() for t in terms(w)}
     return found
-
-
-def _conflicting(
-    evidence: list[Evidence], used: set[int], doc_terms: Callable[[str], set[str]], question: Question, policy: AnswerPolicy,
-) -> int | None:
-    """The number of an unused evidence unit that disagrees with the answer's
-    best one (see `_disagree`), or None."""
-    if not used:
-        return None
-    best = evidence[min(used) - 1]
-    for n, e in enumerate(evidence, start=1):
-        if n not in used and _disagree(best, e, doc_terms, question, policy):
-            return n
-    return None
 
 
 def _disagree(best: Evidence, e: Evidence, doc_terms: Callable[[str], set[str]], question: Question,
