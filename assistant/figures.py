@@ -295,7 +295,7 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
     if kind == "person":
         return _full_name(toks, question_names, policy)
     if kind == "reason":
-        return any(t.folded in policy.causal_words for t in toks)
+        return gives_reason(text, toks, policy)
     if kind == "count" and counted:  # "21 stations" for "how many stations"
         return any(stem(x.folded) in counted for q in quantities(text, policy) for x in toks[q.index + 1:q.index + 3])
     if is_list:  # "including ...", or a colon that opens a list of lines or of items ("three steps: a, b and c")
@@ -309,6 +309,25 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
 _INLINE_LIST = re.compile(r":[^:;.]+,[^:;]+\b(?:and|or|et|ou)\b")
 """A colon, then a series of items separated by commas and ending with
 "and" / "et": "three steps: a full stop, an audit, and a helpline"."""
+
+
+def gives_reason(text: str, toks: list[Token], policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A word that gives a reason (see AnswerPolicy.causal_words). One that
+    also marks time ("since", "after", "depuis") gives a point in time when a
+    date or a span of time follows it in its clause: "postponed *since* the
+    strike began on Tuesday" says when, not why."""
+    for t in toks:
+        if t.folded not in policy.causal_words:
+            continue
+        if t.folded not in policy.relative_markers:
+            return True
+        clause = _CLAUSE_END.split(text[t.start + len(t.text):], maxsplit=1)[0]
+        if not (has_date(clause, policy) or has_duration(clause, policy)):
+            return True
+    return False
+
+
+_CLAUSE_END = re.compile(r"[,;:.!?()\n]")
 
 
 def _full_name(toks: list[Token], question_names: set[str], policy: AnswerPolicy) -> bool:

@@ -353,13 +353,15 @@ class AnswerPolicy:
     causal_words: frozenset[str] = field(default_factory=lambda: _words(
         "because due owing blamed caused cause causes reason reasons result after since thanks "
         "demand demands demanding demanded protest protests protesting protested complain complains "
-        "complained complaint complaints grievance grievances "
+        "complained complaint complaints grievance grievances dispute disputes "
         "parce car raison cause causé cause grâce suite dû du réclame réclament réclamait réclamaient "
-        "revendication revendications revendique revendiquent protestent protestaient dénoncent dénonçaient"
+        "revendication revendications revendique revendiquent protestent protestaient dénoncent dénonçaient différend litige"
     ))
     """Words that give a reason: a "why" question is answered specifically
     by a sentence with one ("blamed the overrun on", "because"), and a
-    strike or protest by what its side demands or protests against."""
+    strike or protest by what its side demands or protests against, or what
+    the dispute is over. "since" and "after" give a reason only when no
+    time follows them (see figures.gives_reason)."""
     relative_markers: frozenset[str] = field(default_factory=lambda: _words(
         "after before within ago later earlier since après avant dans depuis plus"
     ))

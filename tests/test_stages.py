@@ -193,6 +193,15 @@ def test_a_full_date_or_a_located_place_is_a_specific_answer():
     assert not is_specific("choice", "Shares fell 9.4% on Thursday, taking their decline to 23% and more.", True)
 
 
+def test_since_or_after_followed_by_a_time_says_when_not_why():
+    assert not is_specific("reason", "About 640 operations have been postponed since the strike began on Tuesday.", False)
+    assert not is_specific("reason", "Pilots returned to work after a 48-hour strike.", False)
+    assert not is_specific("reason", "Les vols reprennent depuis le 3 mars.", False)
+    assert is_specific("reason", "Relations have soured since the airline froze salaries.", False)
+    assert is_specific("reason", "The walkout came after talks on rest rules broke down.", False)
+    assert is_specific("reason", "Pilots returned to work, with no deal in a dispute over pay.", False)
+
+
 def test_figures_keep_their_scale_and_unit():
     show = lambda text: [(q.value, q.scale, q.unit) for q in quantities(text)]  # noqa: E731
     assert show("208 milliards de dollars") == [("208", "e9", "usd")]
