@@ -238,6 +238,23 @@ def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
     return any(n not in known and n not in policy.relative_dates and n not in policy.months for n in found[1:] or found)
 
 
+def _placed(text: str, policy: AnswerPolicy) -> set[str]:
+    """The capitalized words right after a locative ("in Lyon", "at the Saint-Lambert
+    Hospital", "à Namur"), folded: places, not people."""
+    toks = tokens(text)
+    out: set[str] = set()
+    for i, t in enumerate(toks):
+        if t.folded not in policy.locatives:
+            continue
+        j = i + 1
+        if j < len(toks) and toks[j].folded in ("the", "le", "la", "l", "les"):
+            j += 1
+        while j < len(toks) and toks[j].text[0].isupper() and not text[toks[j - 1].start:toks[j].start].count(","):
+            out.add(toks[j].folded)
+            j += 1
+    return out
+
+
 def has_length(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A figure followed by a unit of length: "14.2 kilometres"."""
     toks = tokens(text)
@@ -385,9 +402,10 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         toks = tokens(text)
         return any(not _date_part(toks, q, policy) for q in quantities(text, policy))
     if kind == "person":
-        # A person is not written in capitals: "GHSM" names an organisation.
+        # A person is not written in capitals: "GHSM" names an organisation;
+        # nor put in a place: "the court in Lyon", "à Namur".
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
-        return _names_other(text, question_names | acronyms, policy)
+        return _names_other(text, question_names | acronyms | (_placed(text, policy)), policy)
     if kind == "place" or kind == "choice" and category and category in word_stems(policy.named_categories):
         return _names_other(text, question_names, policy)  # "which company": answered by a name
     return True

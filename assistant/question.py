@@ -136,6 +136,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # phrase that sets the kind, not to what the question is about.
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
     phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
+    phrase |= {"appelle", "appellent"} if re.search(r"\bcomment s (appelle|appellent)\b", " ".join(folded)) else set()
     ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     # A counted noun's narrowing words ("*parking* spaces") stay in the topic.
@@ -197,10 +198,31 @@ def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kin
             if before and (before[-1] in policy.leadership_words or before[-1] in policy.holder_links
                            and any(f in titles for f in before[-3:-1])):
                 return e
+            # a title and the deed that ties it: "the lawyer *representing*
+            # Clarimont", "l'avocat *qui défend* Veltrane", "the engineer who
+            # designed the Kessel tunnel"
+            if _tied_by_deed(before, titles, policy):
+                return e
             after = folded[i + len(ws):i + len(ws) + 2]
             if after[:1] == ["s"] and after[1:] and after[1] in titles:
                 return e
     return ""
+
+
+def _tied_by_deed(before: list[str], titles: frozenset[str], policy: AnswerPolicy) -> bool:
+    """Whether the words before a name end with a title and a verb tied to it:
+    a participle ("lawyer representing"), or "who" / "qui" and a verb, past an
+    auxiliary ("avocat qui a défendu")."""
+    if len(before) >= 2 and before[-2] in titles and before[-1].endswith(("ing", "ant")):
+        return True
+    for r in (len(before) - 2, len(before) - 3):
+        if r >= 1 and before[r] in _RELATIVE and before[r - 1] in titles and all(
+                f in policy.auxiliaries or f in policy.perfect_auxiliaries for f in before[r + 1:-1]):
+            return True
+    return False
+
+
+_RELATIVE = ("who", "that", "qui")
 
 
 _QUOTED = re.compile(r"[«“\"]\s*([^«»“”\"]{1,60}?)\s*[»”\"]")
@@ -335,7 +357,8 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "person", []
     if head and (head[0] in policy.auxiliaries or joined.startswith("est-ce")):
         return "yesno", []
-    if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined):
+    if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined) or \
+            re.search(r"^\W*comment s (appelle|appellent|nomme|nomment)\b", joined):  # "what is X called"
         return "choice", []
     return "other", []
 
@@ -381,6 +404,13 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, l
     An English noun is the last of a compound, seen where a verb form follows
     it: "What security failings did ..." asks for failings."""
     wh = {"which", "what", "quel", "quelle", "quels", "quelles"}
+    # "What is the name of the lawyer ...", "Comment s'appelle l'avocat ...":
+    # the noun whose name is asked.
+    for i, w in enumerate(folded[:-1]):
+        if w in ("name", "nom") and folded[i + 1] in ("of", "de", "du") or w in ("appelle", "appellent"):
+            nxt = next((f for f in folded[i + 1:i + 4] if f not in STOPWORDS), "")
+            if nxt and stem(nxt) not in entity_stems and nxt not in policy.auxiliaries:
+                return stem(nxt)
     for i, w in enumerate(folded[:-1]):
         if w not in wh:
             continue

@@ -83,6 +83,20 @@ def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
     assert not fits_kind("person", sentence, q.name_words | _spelled_out(q, sentence), POLICY)
     assert fits_kind("person", sentence + " Its leader is Nadia Bensalem.", q.name_words | _spelled_out(q, sentence), POLICY)
     assert fits_kind("choice", "The trams were built by CAF.", set(), POLICY, "company")  # a company may be
+    # a name put in a place is a place: "the court in Lyon" names no one
+    lodged = "The claim, lodged at the commercial court in Lyon, accuses Veltrane of negligence."
+    assert not fits_kind("person", lodged, {"veltrane"}, POLICY)
+    assert fits_kind("person", "It was spotted by Elise Marchetti, a microbiologist in Liège.", set(), POLICY)
+
+
+def test_asking_for_the_name_of_a_title_asks_for_a_person():
+    for text, category in [("Comment s'appelle l'avocat qui défend Veltrane ?", "avocat"),
+                           ("What is the name of the lawyer defending Veltrane?", "lawyer")]:
+        q = parse_question(text)
+        assert (q.kind, q.category) == ("person", category)
+        assert "appelle" not in q.topic
+    q = parse_question("Comment s'appelle l'entreprise qui a construit le barrage ?")
+    assert (q.kind, q.category) == ("choice", "entreprise")
 
 
 def test_a_year_is_looked_for_in_the_article_not_only_in_the_retrieved_passages(embedder):
@@ -330,8 +344,10 @@ def test_a_who_question_is_answered_by_the_unit_that_names_someone(embedder):
     # first the unit that names someone, not the better-worded one that names
     # only the authority, by its acronym
     assert "Nadia Belkacem" in evidence[0].text and evidence[0].answers
-    hint = next(e for e in evidence if "Sherbrooke" in e.text)  # a name, but no person's
-    assert hint.answers and not hint.specific and hint.rank > evidence[0].rank
+    # a better-worded unit whose only other name is a place ("depuis
+    # Sherbrooke") names no one
+    hint = next(e for e in evidence if "Sherbrooke" in e.text)
+    assert not hint.answers and hint.why_not == "it holds no person" and hint.rank > evidence[0].rank
     assert next(e for e in evidence if "52 000" in e.text).why_not == "it holds no person"
     assert parse_question("Qui est Nadia Belkacem ?").identifies  # asks for a description: no name comes first
 
@@ -646,6 +662,9 @@ def test_an_office_is_someone_s_and_a_name_is_said_by_its_own_word(embedder):
     assert parse_question("Qui est le directeur général de l'IFM ?").holder == "IFM"
     assert parse_question("Qui dirige l'IFM ?").holder == "IFM"
     assert parse_question("Who designed the Kessel tunnel?").holder == ""
+    # a title and the deed that ties it to a name
+    assert parse_question("Who is the lawyer representing Clarimont?").holder == "Clarimont"
+    assert parse_question("Qui est l'avocate qui a défendu Veltrane face à Clarimont ?").holder == "Veltrane"
     article = ("Estrémont steps in for Belgian pharmacies\n\n"
                "Estrémont sells its products in Belgium through the wholesaler Pharmadis. "
                "\"We had the capacity,\" Estrémont chief executive Henri Laforgue said.")
