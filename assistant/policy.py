@@ -152,6 +152,11 @@ class AnswerPolicy:
     ))
     """Nouns that name the slot the answer fills ("his role", "what kind of"):
     the answer gives a value, and the word itself is rarely in the sentence."""
+    irregular_plurals: frozenset[str] = field(default_factory=lambda: _words(
+        "people children men women staff police personnel cattle"
+    ))
+    """English plurals without an -s: the head of a counted phrase is its
+    plural noun ("how many sick *children*", "how many *people* work")."""
     light_verbs: frozenset[str] = field(default_factory=lambda: _words(
         "see saw seen get got gotten give gave given take took taken make made have has had go went gone "
         "come came put keep kept find found show showed shown happen happened become became "

@@ -313,8 +313,8 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         for i in range(len(folded) - len(phrase) + 1):
             if tuple(folded[i:i + len(phrase)]) == phrase:
                 out = []
-                for w in folded[i + len(phrase):i + len(phrase) + n]:
-                    if w in policy.auxiliaries or w in policy.finite_verbs or w in policy.question_words:
+                for w in folded[i + len(phrase):]:  # "how many *of the* sick children"
+                    if len(out) == n or w in policy.auxiliaries or w in policy.finite_verbs or w in policy.question_words:
                         break
                     if w not in STOPWORDS:
                         out.append(w)
@@ -334,9 +334,9 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         counted = after("how", "many") or after("number", "of") or after("nombre", "de") or after("combien", "de") or after("combien", "d")
         # The counted noun is the head of its phrase: first in French
         # ("*infirmiers* supplémentaires"); in English, the plural one
-        # ("extra *nurses*", "*MEPs* voted"), else the first ("*people* work").
+        # ("extra *nurses*", "sick *children*"), else the first.
         # Its modifiers ("*parking* spaces") follow it in the attribute.
-        plural = [w for w in counted if w.endswith("s") and not w.endswith("ss")]
+        plural = [w for w in counted if w.endswith("s") and not w.endswith("ss") or w in policy.irregular_plurals]
         head = counted[:1] if question_language(text) == "fr" or not plural else plural[-1:]
         counted = head + [w for w in counted if w not in head]
         if counted and lowered[folded.index(counted[0])] in policy.money_nouns:

@@ -620,6 +620,15 @@ def test_a_payment_asks_for_a_sum(embedder):
     assert not next(e for e in evidence if "habitants" in e.text).answers  # a head count is no payment
 
 
+def test_what_a_question_counts_is_the_head_of_its_noun_phrase():
+    # past "of the", and an English plural without an -s
+    q = parse_question("According to the regulator, how many of the sick children were admitted to hospital?")
+    assert q.kind == "count" and q.attribute == ("children", "sick")
+    assert parse_question("How many people work at Veltrane?").attribute[0] == "people"
+    assert parse_question("How many extra nurses will be hired?").attribute == ("nurse", "extra")
+    assert parse_question("Combien d'infirmiers supplémentaires ?").attribute[0] == "infirmier"
+
+
 def test_a_remark_beside_the_question_is_no_part_of_what_it_asks():
     q = parse_question("How many records did the hackers take from Veltrane? I keep seeing different numbers.")
     assert q.entities == ("Veltrane",)  # not "Veltrane I": a name ends with its sentence
