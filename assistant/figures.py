@@ -405,7 +405,12 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         # A person is not written in capitals: "GHSM" names an organisation;
         # nor put in a place: "the court in Lyon", "à Namur".
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
-        return _names_other(text, question_names | acronyms | (_placed(text, policy)), policy)
-    if kind == "place" or kind == "choice" and category and category in word_stems(policy.named_categories):
-        return _names_other(text, question_names, policy)  # "which company": answered by a name
+        return _names_other(text, question_names | acronyms | _placed(text, policy), policy)
+    if kind == "choice" and category and category in word_stems(policy.named_categories):
+        # "which company": answered by a name, and not by a place ("felt
+        # across Wallonia") unless a place is asked for ("which countries")
+        placed = set() if category in word_stems(policy.place_nouns) else _placed(text, policy)
+        return _names_other(text, question_names | placed, policy)
+    if kind == "place":
+        return _names_other(text, question_names, policy)
     return True

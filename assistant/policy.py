@@ -355,6 +355,12 @@ class AnswerPolicy:
     ))
     """Things answered by a name: "which company" wants "Alstom", so a unit
     with no name outside the question cannot answer it."""
+    place_nouns: frozenset[str] = field(default_factory=lambda: _words(
+        "country countries city cities town towns place places region regions state states venue venues "
+        "pays ville villes lieu lieux région régions region regions"
+    ))
+    """Categories answered by a place: "which countries" is answered by a
+    name after "in" / "across", "which company" is not."""
     causal_words: frozenset[str] = field(default_factory=lambda: _words(
         "because due owing blamed caused cause causes reason reasons result after since thanks "
         "demand demands demanding demanded protest protests protesting protested complain complains "
@@ -382,7 +388,7 @@ class AnswerPolicy:
         "lundi mardi mercredi jeudi vendredi samedi dimanche hier aujourd'hui demain récemment recemment"
     ))
     locatives: frozenset[str] = field(default_factory=lambda: _words(
-        "in at near from outside inside à au aux en dans près depuis"
+        "in at near from outside inside across throughout à au aux en dans près depuis"
     ))
     """Words that put a name in a place: "in Strasbourg", "à Lyon". A place
     answer stated this way is specific; any capitalized word is only a hint."""

@@ -87,6 +87,10 @@ def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
     lodged = "The claim, lodged at the commercial court in Lyon, accuses Veltrane of negligence."
     assert not fits_kind("person", lodged, {"veltrane"}, POLICY)
     assert fits_kind("person", "It was spotted by Elise Marchetti, a microbiologist in Liège.", set(), POLICY)
+    # nor does it name a company, unless a place is what is asked for
+    shortage = "Shortages of the syrup have been felt across Wallonia since the recall."
+    assert not fits_kind("choice", shortage, set(), POLICY, "company")
+    assert fits_kind("choice", shortage, set(), POLICY, "country")
 
 
 def test_asking_for_the_name_of_a_title_asks_for_a_person():
