@@ -136,7 +136,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # phrase that sets the kind, not to what the question is about.
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
     phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
-    phrase |= {"appelle", "appellent"} if re.search(r"\bcomment s (appelle|appellent)\b", " ".join(folded)) else set()
+    phrase |= {"appelle", "appellent"} if _CALLED.search(" ".join(folded)) else set()
     ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     # A counted noun's narrowing words ("*parking* spaces") stay in the topic.
@@ -199,8 +199,7 @@ def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kin
                            and any(f in titles for f in before[-3:-1])):
                 return e
             # a title and the deed that ties it: "the lawyer *representing*
-            # Clarimont", "l'avocat *qui défend* Veltrane", "the engineer who
-            # designed the Kessel tunnel"
+            # Clarimont", "l'avocat *qui défend* Veltrane"
             if _tied_by_deed(before, titles, policy):
                 return e
             after = folded[i + len(ws):i + len(ws) + 2]
@@ -297,6 +296,8 @@ _OPENERS = {"who": "person", "whom": "person", "whose": "person", "qui": "person
 """Question words that set the kind when they open the question, whatever nouns follow."""
 _POSSESSIVE = re.compile(r"(\w+)['’](?:s\b|(?<=s['’]))")
 """A word in the English possessive: "the tram's", "the doctors'"."""
+_CALLED = re.compile(r"\bcomment s (appelle|appellent)\b")
+"""'Comment s'appelle X ?': what X is called, a name (folded words)."""
 _DURATION = re.compile(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b")
 
 
@@ -358,7 +359,7 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
     if head and (head[0] in policy.auxiliaries or joined.startswith("est-ce")):
         return "yesno", []
     if re.search(r"^\W*(which|what|quel|quelle|quels|quelles|lequel|laquelle|lesquels|lesquelles)\b", joined) or \
-            re.search(r"^\W*comment s (appelle|appellent|nomme|nomment)\b", joined):  # "what is X called"
+            re.match(r"^\W*" + _CALLED.pattern, joined):
         return "choice", []
     return "other", []
 
@@ -407,7 +408,7 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, l
     # "What is the name of the lawyer ...", "Comment s'appelle l'avocat ...":
     # the noun whose name is asked.
     for i, w in enumerate(folded[:-1]):
-        if w in ("name", "nom") and folded[i + 1] in ("of", "de", "du") or w in ("appelle", "appellent"):
+        if w in ("name", "nom") and folded[i + 1] in ("of", "de", "du") or w in ("appelle", "appellent") and i and folded[i - 1] == "s":
             nxt = next((f for f in folded[i + 1:i + 4] if f not in STOPWORDS), "")
             if nxt and stem(nxt) not in entity_stems and nxt not in policy.auxiliaries:
                 return stem(nxt)
