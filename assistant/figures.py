@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, WORD, fold, stem, term_in, terms
+from .text import ARTICLES, STOPWORDS, WORD, fold, stem, term_in, terms
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -247,7 +247,7 @@ def _placed(text: str, policy: AnswerPolicy) -> set[str]:
         if t.folded not in policy.locatives:
             continue
         j = i + 1
-        if j < len(toks) and toks[j].folded in ("the", "le", "la", "l", "les"):
+        if j < len(toks) and toks[j].folded in ARTICLES:
             j += 1
         while j < len(toks) and toks[j].text[0].isupper() and not text[toks[j - 1].start:toks[j].start].count(","):
             out.add(toks[j].folded)

@@ -18,7 +18,7 @@ from typing import Sequence
 from .answer import question_language
 from .figures import offices, units_asked, word_stems
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold, sentence_spans, stem, terms, words
+from .text import ARTICLES, STOPWORDS, fold, sentence_spans, stem, terms, words
 
 
 # Kinds of answer a question wants. Each later stage checks evidence and
@@ -193,7 +193,7 @@ def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kin
         for i in range(len(folded) - len(ws) + 1):
             if folded[i:i + len(ws)] != ws:
                 continue
-            before = [f for f in folded[max(0, i - 4):i] if f not in ("the", "le", "la", "l", "les")]
+            before = [f for f in folded[max(0, i - 4):i] if f not in ARTICLES]
             # a title of two words ends either way: "chief executive", "directeur général"
             if before and (before[-1] in policy.leadership_words or before[-1] in policy.holder_links
                            and any(f in titles for f in before[-3:-1])):

@@ -17,6 +17,8 @@ _ABBREVIATIONS = {
 # whitespace; a line break always ends one.
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n+")
 
+ARTICLES = frozenset({"the", "le", "la", "l", "les"})
+"""Definite articles, folded: skipped between a word and the name it points to."""
 STOPWORDS = frozenset(
     """
     a an the and or but if then else of to in on at by for from with without into onto over under
