@@ -30,7 +30,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedder import Embedder
-from .figures import counted_nouns, fits_kind, has_date, holds_units, is_specific, names, number_values, offices, word_stems
+from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, names, number_values, offices,
+                      span_contexts, word_stems)
 from .policy import AnswerPolicy
 from .question import Question
 from .retrieval import Passage
@@ -285,6 +286,8 @@ def _why_not(
             return f"its figure is not said to be the {' / '.join(q.attribute)}"
     elif q.attribute and q.kind == "count" and not _counts(q, text, window, article, same_language, meaning, policy):
         return f"it does not count {q.attribute[0]}"
+    elif q.kind == "duration" and not _spans_bound(q, text, meaning, policy):
+        return "its span of time is not said to be what the question asks about"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
     if not any(fits_kind(k, text, known.own_names | _spelled_out(q, text), policy, q.category) for k in q.kinds):
@@ -372,6 +375,19 @@ def _counts(q: Question, text: str, window: set[str], article: set[str], same_la
             w and not any(term_in(a, w) or meaning.held(a, w) for a in q.attribute) for w in written):
         return False
     return not same_language or all(term_in(a, article) or meaning.held(a, window) for a in narrowing)
+
+
+def _spans_bound(q: Question, text: str, meaning: "_Meaning", policy: AnswerPolicy) -> bool:
+    """A span of time is the length of what it is written with: "how long
+    did the nurses' strike last" is answered by "after 12 days of strike",
+    not by "the average wait still exceeds two hours" in a piece on the
+    strike. Some span must have a word of the question's topic near it (see
+    figures.span_contexts), or a word close in meaning ("grève"); whose it
+    is (the possessor, "nurses'") is checked on its own."""
+    heads = [t for t in q.topic if t not in q.possessors] or list(q.topic)
+    contexts = span_contexts(text, policy)
+    return not heads or not contexts or any(
+        any(term_in(h, c) or meaning.held(h, c) for h in heads) for c in contexts)
 
 
 def _spelled_out(q: Question, text: str) -> set[str]:

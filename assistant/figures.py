@@ -141,6 +141,12 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: b
     `counted`: only with a figure. `relative`: only as a point in time
     ("after 24 months", "three years ago"; see AnswerPolicy.relative_markers)."""
     toks = tokens(text)
+    return any(_time_spans(toks, text, policy, counted=counted, relative=relative))
+
+
+def _time_spans(toks: list[Token], text: str, policy: AnswerPolicy, *, counted: bool = False,
+                relative: bool = False):
+    """The spans of time in `toks` (see has_duration), as (first, last) token indices."""
     nums = {q.index for q in quantities(text, policy)}
     for i, t in enumerate(toks):
         if t.folded in policy.time_units or t.folded.rstrip("s") in policy.time_units:
@@ -152,8 +158,21 @@ def has_duration(text: str, policy: AnswerPolicy = DEFAULT_POLICY, *, counted: b
             first = numbered if numbered is not None else i - 1
             if not relative or any(x.folded in policy.relative_markers
                                    for x in toks[max(0, first - 2):first] + toks[i + 1:i + 3]):
-                return True
-    return False
+                yield first, i
+
+
+def span_contexts(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[str]]:
+    """For each span of time or length in `text` ("12 days", "14.2
+    kilometres"), the stems of the words within `source_binding_window`
+    words of it: what the span may be the length of. "the average still
+    exceeds two hours" is no strike's length."""
+    toks = tokens(text)
+    spans = list(_time_spans(toks, text, policy))
+    spans += [(q.index, q.index + 1) for q in quantities(text, policy)
+              if q.index + 1 < len(toks) and toks[q.index + 1].folded in policy.length_units]
+    reach = policy.source_binding_window
+    return [{stem(x.folded) for x in toks[max(0, a - reach):a] + toks[b + 1:b + 1 + reach]
+             if x.text.isalpha() and x.folded not in STOPWORDS} for a, b in spans]
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:

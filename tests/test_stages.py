@@ -708,6 +708,26 @@ def test_a_count_written_with_its_own_noun_counts_that(embedder):
     assert _evidence("How many bus lines will be cut?", article, embedder)[2].answer
 
 
+def test_a_span_of_time_is_the_length_of_what_it_is_written_with(embedder):
+    from assistant.figures import span_contexts
+
+    assert span_contexts("The average wait still exceeds two hours at night.", POLICY) == [
+        {"average", "wait", "still", "exceed", "night"}]
+    assert "greve" in span_contexts("Après 12 jours de grève, un accord.", POLICY)[0]  # stems, folded
+    article = ("Hospital strike\n\n"
+               "The nurses' strike at Saint-Luc entered its second week. "
+               "Waiting times remain longer at night, when the average still exceeds two hours, the director said.")
+    q, evidence, d = _evidence("How long did the nurses' strike last?", article, embedder)
+    assert not d.answer
+    assert "span of time" in next(e for e in evidence if "two hours" in e.text).why_not
+    # the span written with the thing asked about answers, and so does one
+    # written in a clause of its own ("The strike, which ..., lasted 12 days")
+    ended = ("Hospital strike ends\n\n"
+             "The nurses' strike at Saint-Luc, which had closed two operating theatres, lasted 12 days.")
+    q, evidence, d = _evidence("How long did the nurses' strike last?", ended, embedder)
+    assert d.answer and "12 days" in d.evidence[0].text
+
+
 def test_a_word_s_meaning_does_not_depend_on_what_was_asked_before(embedder):
     from assistant.evidence import _Meaning
 
