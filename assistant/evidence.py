@@ -33,7 +33,7 @@ from .embedder import Embedder
 from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, names, number_values, offices,
                       span_contexts, word_stems)
 from .policy import AnswerPolicy
-from .question import Question
+from .question import Question, tied_holders
 from .retrieval import Passage
 from .text import STOPWORDS, WORD, fold, same_term, sentence_spans, stem, term_in, terms, words
 
@@ -242,6 +242,12 @@ def _why_not(
     # "Who is the chief executive of Pharmadis, which distributes Estrémont's products?"
     if q.holder and q.holder not in in_window and not referred([q.holder]):
         return f"it is not about {q.holder}"
+    # The sentence may tie the title to its own holder, as the question does:
+    # "Nadia Bellamy, the lawyer representing Clarimont" is not the lawyer
+    # defending Veltrane, whatever else the sentence says of Veltrane.
+    tied = tied_holders(text, policy) if q.holder else set()
+    if tied and not any(_names_holder(run, q, known) for run in tied):
+        return f"it ties the title to {', '.join(' '.join(run) for run in sorted(tied))}, not to {q.holder}"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").
@@ -321,6 +327,17 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _names_holder(run: tuple[str, ...], q: Question, known: _Known) -> bool:
+    """Whether a run of folded words names the question's holder: by a word
+    of it, by its acronym ("GHSM" for "Groupe Hospitalier Sambre-Meuse"), or
+    written out from it."""
+    own = {fold(w) for w in words(q.holder)}
+    own |= {acronym for acronym, named, _ in known.acronyms if q.holder in named}
+    parts = [part for w in run for part in w.split("-") if part]  # "maubray-sur-semois"
+    initials = "".join(w[0] for w in parts if w not in STOPWORDS)
+    return bool(own & set(parts)) or initials in own
 
 
 def _other_agent(text: str, policy: AnswerPolicy) -> bool:

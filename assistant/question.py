@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .answer import question_language
-from .figures import offices, units_asked, word_stems
+from .figures import names, offices, units_asked, word_stems
+from .figures import tokens as figure_tokens
 from .policy import DEFAULT_POLICY, AnswerPolicy
 from .text import ARTICLES, STOPWORDS, fold, sentence_spans, stem, terms, words
 
@@ -187,25 +188,54 @@ def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kin
     leadership verb, or before "'s <title>"; '' when none is."""
     if kind != "person":
         return ""
-    titles = policy.role_nouns | policy.leadership_words
     for e in entities:
         ws = [fold(w) for w in words(e)]
         for i in range(len(folded) - len(ws) + 1):
-            if folded[i:i + len(ws)] != ws:
-                continue
-            before = [f for f in folded[max(0, i - 4):i] if f not in ARTICLES]
-            # a title of two words ends either way: "chief executive", "directeur général"
-            if before and (before[-1] in policy.leadership_words or before[-1] in policy.holder_links
-                           and any(f in titles for f in before[-3:-1])):
-                return e
-            # a title and the deed that ties it: "the lawyer *representing*
-            # Clarimont", "l'avocat *qui défend* Veltrane"
-            if _tied_by_deed(before, titles, policy):
-                return e
-            after = folded[i + len(ws):i + len(ws) + 2]
-            if after[:1] == ["s"] and after[1:] and after[1] in titles:
+            if folded[i:i + len(ws)] == ws and _titled(folded, i, len(ws), policy):
                 return e
     return ""
+
+
+def tied_holders(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> set[tuple[str, ...]]:
+    """The names (runs of folded words) that `text` ties a title to, the way
+    a question ties its holder (see _holder): "Nadia Bellamy, the lawyer
+    representing *Clarimont*", "*Veltrane*'s chief executive", "director
+    general of the *Groupe Hospitalier Sambre-Meuse*"."""
+    toks = figure_tokens(text)  # as names() reads them: "sambre-meuse" is one
+    folded = [t.folded for t in toks]
+    named = set(names(text, policy))
+    out = set()
+    i = 0
+    while i < len(toks):
+        if folded[i] not in named:
+            i += 1
+            continue
+        # a name runs over the next names up to a punctuation mark:
+        # "Thomas Verhaegen, AMA's chief executive" names two
+        n = 1
+        while (i + n < len(toks) and folded[i + n] in named
+               and not text[toks[i + n - 1].start + len(toks[i + n - 1].text):toks[i + n].start].strip()):
+            n += 1
+        if _titled(folded, i, n, policy):
+            out.add(tuple(folded[i:i + n]))
+        i += n
+    return out
+
+
+def _titled(folded: list[str], i: int, n: int, policy: AnswerPolicy) -> bool:
+    """Whether the name at folded[i:i + n] holds a title or a lead."""
+    titles = policy.role_nouns | policy.leadership_words
+    before = [f for f in folded[max(0, i - 4):i] if f not in ARTICLES]
+    # a title of two words ends either way: "chief executive", "directeur général"
+    if before and (before[-1] in policy.leadership_words or before[-1] in policy.holder_links
+                   and any(f in titles for f in before[-3:-1])):
+        return True
+    # a title and the deed that ties it: "the lawyer *representing*
+    # Clarimont", "l'avocat *qui défend* Veltrane"
+    if _tied_by_deed(before, titles, policy):
+        return True
+    after = folded[i + n:i + n + 2]
+    return after[:1] == ["s"] and after[1:] != [] and after[1] in titles
 
 
 def _tied_by_deed(before: list[str], titles: frozenset[str], policy: AnswerPolicy) -> bool:

@@ -691,6 +691,31 @@ def test_an_office_is_someone_s_and_a_name_is_said_by_its_own_word(embedder):
     assert not d.answer and all("Laforgue" not in e.text for e in evidence if e.answers)
 
 
+def test_a_sentence_that_ties_the_title_to_another_holder_does_not_answer(embedder):
+    from assistant.question import tied_holders
+
+    assert tied_holders("said Nadia Bellamy, the lawyer representing Clarimont.") == {("clarimont",)}
+    assert tied_holders("Veltrane's chief executive, Mathilde Carrasco, said the firm would not pay.") == {("veltrane",)}
+    assert tied_holders("Mathilde Carrasco, directrice générale de Veltrane, a démissionné.") == {("veltrane",)}
+    assert tied_holders("said Marc Lejeune, director general of the Groupe Hospitalier Sambre-Meuse.") == {
+        ("groupe", "hospitalier", "sambre-meuse")}
+    assert tied_holders("Mathilde Carrasco said the firm would not pay.") == set()
+    assert tied_holders("Thomas Verhaegen, AMA's chief executive, said so.") == {("ama",)}  # a comma ends a name
+    article = ("Hospital group sues Veltrane\n\n"
+               "Clarimont is suing Veltrane over the breach. "
+               "\"Someone has to answer for that,\" said Nadia Bellamy, the lawyer representing Clarimont.")
+    q, evidence, d = _evidence("Who is the lawyer representing Veltrane against Clarimont?", article, embedder)
+    assert not d.answer
+    assert next(e for e in evidence if "Bellamy" in e.text).why_not.startswith("it ties the title to clarimont")
+    assert _evidence("Who is the lawyer representing Clarimont?", article, embedder)[2].answer
+    # the holder's acronym, or its acronym written out, is the holder
+    spelled = ("Strike at GHSM hospitals\n\n"
+               "\"We will not give in,\" said Marc Lejeune, director general of the Groupe Hospitalier Sambre-Meuse.")
+    assert _evidence("Who is the director general of GHSM?", spelled, embedder)[2].answer
+    mayor = "Flood\n\n\"The river took everything,\" said Hélène Vandercammen, mayor of Maubray-sur-Semois."
+    assert _evidence("Who is the mayor of Maubray-sur-Semois?", mayor, embedder)[2].answer  # one name, however cut
+
+
 def test_a_count_written_with_its_own_noun_counts_that(embedder):
     from assistant.figures import counted_nouns
 
