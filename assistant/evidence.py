@@ -91,6 +91,10 @@ def select_evidence(
     weights = {t: idf(t) for t in asked + carried}
     known = _Known(question, policy)
     meaning = _Meaning(embedder, policy)
+    # The question's own words, as written, for matching their translations;
+    # its names are matched as names, never translated.
+    asked_words = {w.casefold(): stem(w) for w in words(question.text)
+                   if stem(w) in asked_set and fold(w) not in known.own_names}
     articles: dict[str, set[str]] = {}  # one read of each article's terms, however many of its sentences
     nearby: dict[str, set[str]] = {}  # each passage's terms
     out = []
@@ -104,6 +108,11 @@ def select_evidence(
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         own |= set(offices(own, policy))  # "director general" says who the CEO is
+        same = bool(question.language) and passage.language == question.language
+        if not same:
+            # In the other language a question's word is said by its
+            # translation: "children" by "enfants", "workers" by "salariés".
+            own |= meaning.translated(asked_words, text)
         window = own | set(terms(passage.title))
         dense = float(vec @ qvec)
         # Scored on the sentence; its headline counts at a discount, since it
@@ -111,7 +120,6 @@ def select_evidence(
         coverage = max(_coverage(asked, carried, own, weights),
                        policy.headline_weight * _coverage(asked, carried, window, weights))
         score = policy.dense_weight * dense + (1 - policy.dense_weight) * coverage
-        same = bool(question.language) and passage.language == question.language
         if doc_terms and passage.doc_id not in articles:
             articles[passage.doc_id] = doc_terms(passage.doc_id)
         article = articles.get(passage.doc_id, window)
@@ -465,6 +473,7 @@ class _Meaning:
     def __init__(self, embedder: Embedder, policy: AnswerPolicy) -> None:
         self.embedder = embedder
         self.threshold = policy.term_meaning_similarity
+        self.translation = policy.translation_similarity
         self.min_letters = policy.meaning_min_letters
         try:
             self.cache = self._vectors.setdefault(embedder, {})
@@ -478,17 +487,36 @@ class _Meaning:
         candidates = [w for w in window if len(w) >= self.min_letters and not any(c.isdigit() for c in w)]
         if len(term) < self.min_letters - short or not candidates:
             return False
-        missing = [w for w in dict.fromkeys([term, *candidates]) if w not in self.cache]
-        if missing:
-            if len(self.cache) > 50_000:
-                self.cache.clear()
-            # One word per run: the quantized embedder scales a batch as a
-            # whole, so a word's vector would shift with the words beside it
-            # and a question's answer with what was asked before (0.3 ms a word).
-            for w in missing:
-                self.cache[w] = self.embedder.embed([w])[0]
+        self._embed([term, *candidates])
         t = self.cache[term]
         return max(float(t @ self.cache[w]) for w in candidates) >= self.threshold
+
+    def translated(self, asked: dict[str, str], text: str) -> set[str]:
+        """The terms of `asked` (question words as written -> their terms)
+        that a word of `text`, as written, translates (see
+        AnswerPolicy.translation_similarity). Words are compared as written:
+        folding and stemming cut the endings the embedder reads a word's
+        language and meaning by ("conçu" / "designed" 0.92, "concu" /
+        "designed" 0.36)."""
+        theirs = [w for w in dict.fromkeys(w.casefold() for w in words(text))
+                  if len(w) >= self.min_letters and w not in STOPWORDS and not any(c.isdigit() for c in w)]
+        mine = [w for w in asked if len(w) >= self.min_letters]
+        if not theirs or not mine:
+            return set()
+        self._embed([*mine, *theirs])
+        matrix = np.stack([self.cache[w] for w in theirs])
+        return {asked[w] for w in mine if float((matrix @ self.cache[w]).max()) >= self.translation}
+
+    def _embed(self, ws: list[str]) -> None:
+        missing = [w for w in dict.fromkeys(ws) if w not in self.cache]
+        if missing and len(self.cache) > 50_000:
+            self.cache.clear()
+            missing = list(dict.fromkeys(ws))
+        # One word per run: the quantized embedder scales a batch as a
+        # whole, so a word's vector would shift with the words beside it
+        # and a question's answer with what was asked before (0.3 ms a word).
+        for w in missing:
+            self.cache[w] = self.embedder.embed([w])[0]
 
 
 def _coverage(asked: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:

@@ -58,6 +58,16 @@ class AnswerPolicy:
     "sell"), which word vectors cannot tell apart; figures stay bound to
     their attribute by the words themselves, so such a pass cannot move a
     sum or a share."""
+    translation_similarity: float = 0.8
+    """In a sentence in the other language, a question's word is present
+    when a word of the sentence, as written, is this close to it: the
+    multilingual embedder was trained on translations and scores most of
+    them 0.82-0.96 ("workers" / "salariés" 0.84, "court" / "tribunal" 0.87,
+    "only" / "uniquement" 0.95), while related words and opposites stay
+    under 0.8 ("revenue" / "bénéfice" 0.75, "buy" / "vendre" 0.68, "weeks"
+    / "mois" 0.79; probe pairs not taken from the dev corpora). Such a
+    sentence then ranks by the question's words it holds, as a sentence in
+    the question's language does, instead of by meaning alone."""
     meaning_min_letters: int = 4
     """Words this short are never matched by meaning: the vectors of
     acronyms and short words crowd together ("ceo" / "ai": 0.79). Across

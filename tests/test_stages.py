@@ -753,6 +753,27 @@ def test_a_span_of_time_is_the_length_of_what_it_is_written_with(embedder):
     assert d.answer and "12 days" in d.evidence[0].text
 
 
+def test_in_the_other_language_a_question_s_word_is_held_by_its_translation(embedder):
+    from assistant.evidence import _Meaning
+
+    meaning = _Meaning(embedder, POLICY)
+    asked = {"children": "children", "workers": "worker", "court": "court", "nurses": "nurse"}
+    found = meaning.translated(asked, "Les salariés de l'usine ont saisi le tribunal ; 52 enfants sont malades.")
+    assert found == {"children", "worker", "court"}
+    assert not meaning.translated({"nurses": "nurse"}, "Les médecins de l'hôpital")  # related, not the same word
+    assert not meaning.translated({"revenue": "revenue"}, "Le bénéfice a doublé.")
+    article = ("Sirop rappelé\n\n"
+               "Le fabricant vend ce sirop depuis 2019 dans 2 900 pharmacies. "
+               "Selon l'inspection, 52 enfants sont tombés malades.")
+    q, evidence, d = _evidence("How many children fell sick according to the inspectors?", article, embedder,
+                               language="fr")
+    assert d.answer and "52 enfants" in d.evidence[0].text
+    # it ranks by the question's words it says in translation ("enfants",
+    # "malades"), as a sentence in English would; by the shared prefix of
+    # "inspection" alone it held a quarter of them
+    assert d.evidence[0].coverage > 0.9
+
+
 def test_a_word_s_meaning_does_not_depend_on_what_was_asked_before(embedder):
     from assistant.evidence import _Meaning
 
