@@ -274,6 +274,30 @@ def _placed(text: str, policy: AnswerPolicy) -> set[str]:
     return out
 
 
+def _articled(text: str, policy: AnswerPolicy) -> set[str]:
+    """The capitalized words right after a definite article ("the Semois",
+    "du Groupe hospitalier", "le GHSM"), folded: a person's name takes no
+    article in English or French; a place's, a body's or a river's does. A
+    title between them ("the Chief Executive Mathilde Carrasco") introduces
+    a person: that run is left alone."""
+    toks = tokens(text)
+    out: set[str] = set()
+    for i, t in enumerate(toks[:-1]):
+        if t.folded not in _DEFINITE:
+            continue
+        run = []
+        j = i + 1
+        while j < len(toks) and toks[j].text[0].isupper() and "," not in text[toks[j - 1].start:toks[j].start]:
+            run.append(toks[j].folded)
+            j += 1
+        if not any(w in policy.role_nouns for w in run):
+            out.update(run)
+    return out
+
+
+_DEFINITE = ARTICLES | {"du", "des", "au", "aux"}
+
+
 def has_length(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A figure followed by a unit of length: "14.2 kilometres"."""
     toks = tokens(text)
@@ -424,7 +448,7 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         # A person is not written in capitals: "GHSM" names an organisation;
         # nor put in a place: "the court in Lyon", "à Namur".
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
-        return _names_other(text, question_names | acronyms | _placed(text, policy), policy)
+        return _names_other(text, question_names | acronyms | _placed(text, policy) | _articled(text, policy), policy)
     if kind == "choice" and category and category in word_stems(policy.named_categories):
         # "which company": answered by a name, and not by a place ("felt
         # across Wallonia") unless a place is asked for ("which countries")

@@ -588,6 +588,15 @@ def test_a_measure_is_no_count_and_a_full_name_answers_which_one():
     assert not is_specific("choice", "A leading Belgian hydrologist has accused the operator.", False)
 
 
+def test_a_name_after_a_definite_article_names_no_person():
+    # a river, a body, a place takes the article; a person does not
+    assert not fits_kind("person", "Rescue teams were sent to the Semois on Tuesday.", policy=POLICY)
+    assert not fits_kind("person", "The water of the Semois rose by two metres.", policy=POLICY)
+    # a title between the article and the name introduces a person
+    assert fits_kind("person", "The deal was signed by the Chief Executive Mathilde Carrasco.", policy=POLICY)
+    assert fits_kind("person", "Mathilde Carrasco signed the deal.", policy=POLICY)
+
+
 def test_a_title_asked_for_and_quoted_words_must_be_in_the_sentence(embedder):
     article = ("Relief fund announced\n\n"
                "\"It is a duty of solidarity,\" said the regional minister for infrastructure, Isabelle Mottet, "
