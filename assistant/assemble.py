@@ -17,7 +17,7 @@ from .evidence import Evidence
 from .figures import fits_kind, names, number_values
 from .policy import AnswerPolicy
 from .question import Question
-from .text import term_in, terms, words
+from .text import fold, term_in, terms, words
 from .verify import Verdict
 
 
@@ -125,7 +125,39 @@ class Assembler:
                 a, b = sorted((self.numbers[used[0]], self.numbers[other]))
                 out.append(self._add(between.format(a=a, b=b)))
                 self.conflict = True
+        if not self.conflict:
+            runner = self._runner_up()
+            if runner:
+                out.append(self._add(_with_marker(self.evidence[runner - 1].text, self._number(runner))))
         return out
+
+    def _runner_up(self) -> int | None:
+        """The next evidence (its number) that answers nearly as well as the
+        best (AnswerPolicy.on_topic_margin) with an answer of the asked kind
+        that nothing shown gives: another name, figure or date. Relevance this
+        close cannot tell which of the two answers, and a verbatim quote cannot
+        be wrong about its source, so both are shown. Not for an open question
+        (a reason, a yes/no, "what did she say"): it has no second answer, only
+        more text; nor in another language than the question when the best
+        evidence is in the reader's own."""
+        q, best = self.question, self.evidence[0]
+        if q.kind in ("reason", "yesno", "other") or q.kind == "choice" and not q.category:
+            return None
+        said = {t for piece in self.pieces for t in terms(piece)} | {
+            n for piece in self.pieces for n in number_values(piece, self.policy)}
+        shown_names = self._own_names | {fold(w) for piece in self.pieces for w in words(piece)}
+        shown = [self.evidence[i - 1] for i in self.numbers]
+        for i, e in enumerate(self.evidence[1:], start=2):
+            if i in self.numbers or e.rank < best.rank - self.policy.on_topic_margin \
+                    or best.same_language and not e.same_language:
+                continue
+            if any(c.doc_id == e.doc_id and c.start < e.end and e.start < c.end for c in shown):
+                continue  # it quotes a sentence already shown
+            new = _specifics(e.text, q.wants_figure or q.kind == "date", self.policy) - set(q.all_terms)
+            if any(not term_in(x, said) for x in new) and any(
+                    fits_kind(k, e.text, shown_names, self.policy, q.category) for k in q.kinds):
+                return i
+        return None
 
     def _disagreeing(self, best: int, candidates: list[int]) -> int | None:
         """The first of `candidates` (evidence numbers) that disagrees with

@@ -114,7 +114,9 @@ class AnswerPolicy:
     conflict_margin: float = 0.12
     """Two articles conflict only when the rival answers nearly as well."""
     on_topic_margin: float = 0.12
-    """A generated sentence must rest on evidence nearly as relevant as the best."""
+    """A generated sentence must rest on evidence nearly as relevant as the
+    best; evidence within this of the best is close enough that ranking cannot
+    tell which answers, so it is quoted too (see assemble.Assembler._runner_up)."""
     near_copy_share: float = 0.85
     """Evidence whose names the model's sentences leave out is quoted after
     them, unless a sentence resting on it already repeats this share of its

@@ -856,3 +856,38 @@ def test_assembly_does_not_quote_again_a_sentence_the_model_nearly_copied(embedd
     assert answer_to(copy).text == copy
     # a sentence that keeps only part of it is followed by the source, verbatim
     assert said[:-1] + " [1]." in answer_to("Benoit Dupin spoke at a conference in Las Vegas [1].").text
+
+
+def test_evidence_nearly_as_relevant_as_the_best_is_quoted_too(embedder):
+    from assistant.answer import Answer
+
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    best = "The Kessel wind farm will be built by Strabag Nord, the regional council said."
+    other = "Hansa Bau will build the wind farm's substation, the council added."
+
+    def answer_to(question: str, reply: str, gap: float, start: int = 200, same_language: bool = True) -> Answer:
+        evidence = [dataclasses.replace(base, text=best, rank=0.6, start=0, end=len(best), answers=True,
+                                        specific=True, same_language=True),
+                    dataclasses.replace(base, text=other, rank=0.6 - gap, start=start, end=start + len(other),
+                                        answers=True, specific=True, same_language=same_language)]
+        assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
+        for verdict in verify(reply, [e.text for e in evidence], POLICY):
+            assert assembler.offer(verdict)
+        assembler.finish()
+        answer = Answer(question=question, text="", refused=True)
+        assembler.fill(answer)
+        return answer
+
+    which = "Which companies will build the Kessel wind farm?"
+    reply = "Strabag Nord will build the wind farm [1]."
+    # ranking cannot tell the two apart: the other is shown too, verbatim and cited
+    close = answer_to(which, reply, POLICY.on_topic_margin / 2)
+    assert close.text == f"{reply} {other[:-1]} [2]." and [c.number for c in close.citations] == [1, 2]
+    # far below the best, quoting what is already shown, or in another language
+    # than a best evidence in the reader's own, it is left out
+    assert answer_to(which, reply, POLICY.on_topic_margin * 2).text == reply
+    assert answer_to(which, reply, POLICY.on_topic_margin / 2, start=10).text == reply
+    assert answer_to(which, reply, POLICY.on_topic_margin / 2, same_language=False).text == reply
+    # an open question has no runner-up, only more text
+    assert parse_question("How will the Kessel wind farm be built?").kind == "other"
+    assert answer_to("How will the Kessel wind farm be built?", reply, POLICY.on_topic_margin / 2).text == reply
