@@ -136,19 +136,20 @@ class Assembler:
         best (AnswerPolicy.on_topic_margin) with an answer of the asked kind
         that nothing shown gives: another name, figure or date. Relevance this
         close cannot tell which of the two answers, and a verbatim quote cannot
-        be wrong about its source, so both are shown. Not for an open question
-        (a reason, a yes/no, "what did she say"): it has no second answer, only
-        more text; nor in another language than the question when the best
-        evidence is in the reader's own."""
+        be wrong about its source, so both are shown. It must pass the gates
+        an answer passes (`Evidence.answers`). Not for an open question (a
+        reason, a yes/no, "what did she say", "who is X"): it has no second
+        answer, only more text; nor in another language than the question
+        when the best evidence is in the reader's own."""
         q, best = self.question, self.evidence[0]
-        if q.kind in ("reason", "yesno", "other") or q.kind == "choice" and not q.category:
+        if q.kind in ("reason", "yesno", "other") or q.kind == "choice" and not q.category or q.identifies:
             return None
         said = {t for piece in self.pieces for t in terms(piece)} | {
             n for piece in self.pieces for n in number_values(piece, self.policy)}
         shown_names = self._own_names | {fold(w) for piece in self.pieces for w in words(piece)}
         shown = [self.evidence[i - 1] for i in self.numbers]
         for i, e in enumerate(self.evidence[1:], start=2):
-            if i in self.numbers or e.rank < best.rank - self.policy.on_topic_margin \
+            if i in self.numbers or not e.answers or e.rank < best.rank - self.policy.on_topic_margin \
                     or best.same_language and not e.same_language:
                 continue
             if any(c.doc_id == e.doc_id and c.start < e.end and e.start < c.end for c in shown):

@@ -865,11 +865,12 @@ def test_evidence_nearly_as_relevant_as_the_best_is_quoted_too(embedder):
     best = "The Kessel wind farm will be built by Strabag Nord, the regional council said."
     other = "Hansa Bau will build the wind farm's substation, the council added."
 
-    def answer_to(question: str, reply: str, gap: float, start: int = 200, same_language: bool = True) -> Answer:
+    def answer_to(question: str, reply: str, gap: float, start: int = 200, same_language: bool = True,
+                  answers: bool = True) -> Answer:
         evidence = [dataclasses.replace(base, text=best, rank=0.6, start=0, end=len(best), answers=True,
                                         specific=True, same_language=True),
                     dataclasses.replace(base, text=other, rank=0.6 - gap, start=start, end=start + len(other),
-                                        answers=True, specific=True, same_language=same_language)]
+                                        answers=answers, specific=True, same_language=same_language)]
         assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
         for verdict in verify(reply, [e.text for e in evidence], POLICY):
             assert assembler.offer(verdict)
@@ -888,6 +889,7 @@ def test_evidence_nearly_as_relevant_as_the_best_is_quoted_too(embedder):
     assert answer_to(which, reply, POLICY.on_topic_margin * 2).text == reply
     assert answer_to(which, reply, POLICY.on_topic_margin / 2, start=10).text == reply
     assert answer_to(which, reply, POLICY.on_topic_margin / 2, same_language=False).text == reply
+    assert answer_to(which, reply, POLICY.on_topic_margin / 2, answers=False).text == reply  # it fails a gate
     # an open question has no runner-up, only more text
     assert parse_question("How will the Kessel wind farm be built?").kind == "other"
     assert answer_to("How will the Kessel wind farm be built?", reply, POLICY.on_topic_margin / 2).text == reply
