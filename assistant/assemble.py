@@ -74,7 +74,7 @@ class Assembler:
         mine = set(terms(v.sentence)) | number_values(v.sentence, self.policy)
         if not any(not term_in(t, asked) for t in mine):
             return "it only repeats the question"
-        said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
+        said = _said(self.kept, self.policy)
         if self.kept and all(term_in(t, said) for t in mine):
             return "it repeats an earlier sentence"
         return ""
@@ -96,7 +96,7 @@ class Assembler:
                     text, self.conflict = f"{note} {text}", True  # the list holds two versions of one fact
                 out.append(self._add(text))
         else:
-            said = {t for s in self.kept for t in terms(s)} | {n for s in self.kept for n in number_values(s, self.policy)}
+            said = _said(self.kept, self.policy)
             asked = set(self.question.all_terms)
             # The model's sentences leave out names or figures of the best
             # evidence ("Tensor processors" without "Google"), or of evidence
@@ -108,7 +108,7 @@ class Assembler:
                     continue  # a near copy that leaves out a name ("Selon CNBC, ..."): quoting it repeats it
                 if missing:
                     out.append(self._add(_with_marker(e.text, self._number(i))))
-                    said |= set(terms(e.text)) | number_values(e.text, self.policy)
+                    said |= _said([e.text], self.policy)
         used = sorted(self.numbers)
         if self.conflict or not used:
             return out
@@ -144,8 +144,7 @@ class Assembler:
         q, best = self.question, self.evidence[0]
         if q.kind in ("reason", "yesno", "other") or q.kind == "choice" and not q.category or q.identifies:
             return None
-        said = {t for piece in self.pieces for t in terms(piece)} | {
-            n for piece in self.pieces for n in number_values(piece, self.policy)}
+        said = _said(self.pieces, self.policy)
         shown_names = self._own_names | {fold(w) for piece in self.pieces for w in words(piece)}
         shown = [self.evidence[i - 1] for i in self.numbers]
         for i, e in enumerate(self.evidence[1:], start=2):
@@ -214,6 +213,11 @@ def _with_marker(sentence: str, n: int) -> str:
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]."
+
+
+def _said(texts: list[str], policy: AnswerPolicy) -> set[str]:
+    """The terms and figures `texts` say."""
+    return {t for s in texts for t in terms(s)} | {n for s in texts for n in number_values(s, policy)}
 
 
 def _specifics(text: str, numbers_only: bool, policy: AnswerPolicy) -> set[str]:
