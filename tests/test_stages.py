@@ -479,6 +479,20 @@ def _assemble(question: str, reply: str, embedder):
     return pieces, answer
 
 
+def _answer_from(question: str, evidence, reply: str):
+    """The answer assembled from `evidence` and the model's `reply`, every
+    sentence of which must pass."""
+    from assistant.answer import Answer
+
+    assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
+    for verdict in verify(reply, [e.text for e in evidence], POLICY):
+        assert assembler.offer(verdict)
+    assembler.finish()
+    answer = Answer(question=question, text="", refused=True)
+    assembler.fill(answer)
+    return answer
+
+
 def test_assembly_keeps_verified_sentences_and_streams_exactly_the_answer(embedder):
     pieces, answer = _assemble(
         "Who is the chief executive of Nordvent?",
@@ -503,19 +517,12 @@ def test_assembly_falls_back_to_the_evidence_verbatim(embedder):
 
 
 def test_assembly_quotes_cited_evidence_whose_figures_the_model_left_out(embedder):
-    from assistant.answer import Answer
-
     question = "What are Nordvent's plans?"
     base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
     plans = "It employs 29,000 people and will open a blade factory in Szczecin in 2027."
     other = "Karen Holm, the chief executive, presented the results in Aarhus."
     evidence = [dataclasses.replace(base, text=other), dataclasses.replace(base, text=plans)]
-    assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
-    for verdict in verify("It will open a blade factory [2].", [e.text for e in evidence], POLICY):
-        assert assembler.offer(verdict)
-    assembler.finish()
-    answer = Answer(question=question, text="", refused=True)
-    assembler.fill(answer)
+    answer = _answer_from(question, evidence, "It will open a blade factory [2].")
     # the model kept one of the cited sentence's facts: the sentence itself follows, verbatim
     assert answer.text.startswith("It will open a blade factory [1].") and plans[:-1] + " [1]." in answer.text
 
@@ -833,22 +840,14 @@ def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
 
 
 def test_assembly_does_not_quote_again_a_sentence_the_model_nearly_copied(embedder):
-    from assistant.answer import Answer
-
     question = "Where did Benoit Dupin speak?"
     base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
     said = ("According to CNBC, Benoit Dupin, Apple's senior director of machine learning, spoke at the "
             "AWS re:Invent conference in Las Vegas about the cloud chips Apple uses.")
     evidence = [dataclasses.replace(base, text=said)]
 
-    def answer_to(reply: str) -> Answer:
-        assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
-        for verdict in verify(reply, [e.text for e in evidence], POLICY):
-            assert assembler.offer(verdict)
-        assembler.finish()
-        answer = Answer(question=question, text="", refused=True)
-        assembler.fill(answer)
-        return answer
+    def answer_to(reply: str):
+        return _answer_from(question, evidence, reply)
 
     # all but the attribution ("According to CNBC"): the source is not said twice
     copy = ("Benoit Dupin, Apple's senior director of machine learning, spoke at the AWS re:Invent "
@@ -859,25 +858,17 @@ def test_assembly_does_not_quote_again_a_sentence_the_model_nearly_copied(embedd
 
 
 def test_evidence_nearly_as_relevant_as_the_best_is_quoted_too(embedder):
-    from assistant.answer import Answer
-
     base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
     best = "The Kessel wind farm will be built by Strabag Nord, the regional council said."
     other = "Hansa Bau will build the wind farm's substation, the council added."
 
     def answer_to(question: str, reply: str, gap: float, start: int = 200, same_language: bool = True,
-                  answers: bool = True) -> Answer:
+                  answers: bool = True):
         evidence = [dataclasses.replace(base, text=best, rank=0.6, start=0, end=len(best), answers=True,
                                         specific=True, same_language=True),
                     dataclasses.replace(base, text=other, rank=0.6 - gap, start=start, end=start + len(other),
                                         answers=answers, specific=True, same_language=same_language)]
-        assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
-        for verdict in verify(reply, [e.text for e in evidence], POLICY):
-            assert assembler.offer(verdict)
-        assembler.finish()
-        answer = Answer(question=question, text="", refused=True)
-        assembler.fill(answer)
-        return answer
+        return _answer_from(question, evidence, reply)
 
     which = "Which companies will build the Kessel wind farm?"
     reply = "Strabag Nord will build the wind farm [1]."
