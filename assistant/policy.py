@@ -263,6 +263,28 @@ class AnswerPolicy:
     """Verbs that make a short generated sentence a statement rather than a
     fragment ("Apple's chief engineer, Y"): with them, a lowercase word ending
     in -ed / -ent / -ait, or a lowercase -s word before the last word."""
+    speech_verbs: frozenset[str] = field(default_factory=lambda: _words(
+        "say says said saying tell tells told telling dit dire disent"
+    ))
+    """Verbs that say someone spoke. The English ones are stop words, so the
+    content check lets them through: a generated "the family said Y" must
+    find its speaker reported as speaking in the source (see
+    `reporting_words`), or it pins the source's words on a word the source
+    only mentions ("a family-owned drugmaker")."""
+    reporting_words: frozenset[str] = field(default_factory=lambda: _words(
+        "say says said saying tell tells told telling state states stated announce announces announced "
+        "declare declares declared add adds added claim claims claimed explain explains explained "
+        "note notes noted warn warns warned describe describes described call calls called argue argued "
+        "insist insisted admit admitted acknowledge acknowledged confirm confirms confirmed according "
+        "write wrote written reply replied answer answered "
+        "dit dire disent déclare déclaré annonce annoncé affirme affirmé indique indiqué "
+        "précise précisé explique expliqué ajoute ajouté estime estimé souligne souligné assure assuré "
+        "reconnaît reconnu confirme confirmé selon écrit ecrit répond répondu"
+    ))
+    """Ways a source sentence reports speech, in English and French: a
+    speaker within `source_binding_window` words of one is reported as
+    speaking. Matched on folded words. In a source with none of them, a
+    quotation mark counts, with the speaker anywhere in the sentence."""
     fragment_max_words: int = 12
     """Sentences up to this long are checked for a verb; longer ones nearly
     always have one, and a missed verb there would drop a good sentence."""

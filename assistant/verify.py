@@ -10,6 +10,7 @@ A sentence is supported by a cited sentence when
   figure or name in the source ("revenue $5 billion" needs "revenue" beside
   "$5 billion", not "market value"),
 - every quoted phrase is in the source verbatim,
+- whoever it says spoke ("the company said") is reported speaking there,
 - it does not negate what the source affirms, or the reverse,
 - and nearly all of its content words are in the source.
 Words copied from the question get no free pass. Sentences that fail are
@@ -22,11 +23,12 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 from .figures import Quantity, names, quantities, tokens
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import fold, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
@@ -35,6 +37,7 @@ _META = re.compile(
     r"(?im)^\s*(the )?(evidence|answer|sources?)( \[\d+\])? (is|are|shows?|says?|states?|indicates?|suggests?)( that)?\s*:?\s*"
     r"|^\s*according to the evidence,?\s*"
 )
+_QUOTE_MARK = re.compile(r"[\"“”«»]")
 _LIST_MARK = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 _NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|n't|cannot|ne|pas|jamais|aucun|aucune|sans)\b", re.IGNORECASE)
 
@@ -95,6 +98,9 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     for phrase in _QUOTED.findall(sentence):
         if fold(phrase) not in folded_source:
             return f"quoted phrase “{phrase}” is not in the source"
+    speaker = _unreported_speaker(sentence, source, policy)
+    if speaker:
+        return f"the source does not report {speaker!r} as saying it"
     source_terms = set(terms(source))
     # A name is matched exactly, never by a shared prefix: "Trainium" is not
     # "training", "Austria" is not "Australia".
@@ -111,6 +117,39 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     if (len(content) - len(unsupported)) / len(content) < policy.min_content_support or len(unsupported) > policy.max_unsupported:
         return f"words not in the source: {', '.join(unsupported[:4])}"
     return _binding(sentence, source, policy)
+
+
+def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str | None:
+    """The speaker of a `speech_verbs` verb in `sentence` ("the family *said*")
+    whom the source does not report as speaking: the speaker's word must sit
+    within `source_binding_window` words of a reporting word in the source
+    ("the company said", "according to Carrasco"), or, in a source whose only
+    sign of speech is a quotation mark, be in it at all. The speaker is the
+    nearest content word before the verb; a pronoun is left to the other
+    checks (the verifier cannot resolve it)."""
+    mine = [fold(w) for w in words(sentence)]
+    speech = _folded(policy.speech_verbs)
+    theirs = [stem(w) for w in words(source)]
+    reporting = _folded(policy.reporting_words)
+    marks = [j for j, w in enumerate(words(source)) if fold(w) in reporting]
+    for i, w in enumerate(mine):
+        if w not in speech:
+            continue
+        speaker = next((x for x in reversed(mine[:i]) if x not in STOPWORDS and len(x) > 1), None)
+        if speaker is None:
+            continue
+        at = [j for j, x in enumerate(theirs) if x == stem(speaker)]
+        if marks:
+            if not any(abs(j - k) <= policy.source_binding_window for j in at for k in marks):
+                return speaker
+        elif not (at and _QUOTE_MARK.search(source)):
+            return speaker
+    return None
+
+
+@lru_cache(maxsize=16)
+def _folded(ws: frozenset[str]) -> frozenset[str]:
+    return frozenset(fold(w) for w in ws)
 
 
 def _states(ws: list[str], policy: AnswerPolicy) -> bool:

@@ -258,6 +258,10 @@ SOURCE_SERVICE = "The platform runs on Private Cloud Compute, a service built on
         # a figure of a list moved to the list's first item
         ("Bans on prohibited practices apply nine months after.",
          "Bans apply six months after the law enters into force, codes of practice after nine months.", "9 is not said"),
+        # words spoken by the company pinned on a word of the source that never speaks
+        ("The family said the drugmaker will supply 600,000 bottles.",
+         "Estrémont, a family-owned drugmaker, will supply 600,000 bottles to Belgium, the company said on Tuesday.",
+         "'family' as saying"),
     ],
 )
 def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
@@ -273,6 +277,11 @@ def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
         ("Le chiffre d'affaires a atteint 208 milliards de dollars.", SOURCE_SCALE),
         ("Apple has used AWS for over ten years.",
          "Dupin said that Apple has utilized AWS processors, such as the Graviton, for over ten years."),
+        ("The company said Estrémont will supply 600,000 bottles.",
+         "Estrémont, a family-owned drugmaker, will supply 600,000 bottles to Belgium, the company said on Tuesday."),
+        ("Carrasco said the attack was not sophisticated.",
+         "“This was not a sophisticated attack,” Carrasco, who has led Veltrane since 2019, told reporters."),
+        ("Carrasco said Veltrane would not pay.", "According to Carrasco, Veltrane would not pay."),
     ],
 )
 def test_the_verifier_accepts_faithful_sentences(sentence, source):
