@@ -294,6 +294,14 @@ class AnswerPolicy:
     """Forms that stand between a question word and its verb in a compound
     tense or an inverted French question ("Qui *a* conçu", "Which firm has
     *been* hired", "a-*t-il*"), besides `auxiliaries`: the verb follows them."""
+    connectives: frozenset[str] = field(default_factory=lambda: _words(
+        "and but so then also now ok okay well separately anyway besides meanwhile finally lastly plus "
+        "et mais alors donc puis ensuite aussi sinon bon enfin"
+    ))
+    """Words that link a question to the conversation when they open it ("And
+    who took over?", "Et qui assure désormais ses fonctions ?", "Separately,
+    how much..."): the question proper starts after them, so they neither hide
+    its question word nor count among what it asks about."""
     preverbal_adverbs: frozenset[str] = field(default_factory=lambda: _words(
         "first last also then later initially originally actually already still ever "
         "aussi ensuite deja déjà toujours finalement"

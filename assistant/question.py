@@ -124,7 +124,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     # taken? I keep seeing different numbers."): the sentences that ask set
     # what is asked about; the others only name what they may refer to.
     pieces = [text[a:b] for a, b in sentence_spans(text)] or [text]
-    asking = " ".join(p for p in pieces if p.rstrip().endswith("?")) or text
+    asking = _unlinked(" ".join(p for p in pieces if p.rstrip().endswith("?")) or text, policy)
     tokens = words(asking)
     folded = [fold(t) for t in tokens]
     kind, attr_words = _kind(asking, folded, [t.casefold() for t in tokens], policy)
@@ -180,6 +180,15 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         holder=_holder(tokens, folded, entities, kind, policy),
         quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )
+
+
+def _unlinked(text: str, policy: AnswerPolicy) -> str:
+    """`text` without the connectives that open it (see AnswerPolicy.connectives)."""
+    while True:
+        m = re.match(r"\W*(\w+)\b[\s,;:]*", text)
+        if not m or fold(m.group(1)) not in policy.connectives or m.end() == len(text):
+            return text
+        text = text[m.end():]
 
 
 def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kind: str, policy: AnswerPolicy) -> str:

@@ -49,6 +49,9 @@ POLICY = AnswerPolicy()
         ("How many nurses went on strike in April?", "count", (), ("nurse",)),  # a month dates, it is no name
         ("Which minister mediated between the two sides?", "person", (), ()),  # a title asks for a person
         ("Quel dirigeant a qualifié la grève d'irresponsable ?", "person", (), ()),
+        ("And who took over from him?", "person", (), ()),  # a connective opens it, the question word sets the kind
+        ("Et où se trouve la nouvelle usine ?", "place", (), ()),
+        ("Separately, how much did the city pay for the land?", "money", (), ("pay",)),
     ],
 )
 def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities, attribute):
@@ -58,6 +61,7 @@ def test_questions_are_parsed_into_kind_focus_and_attribute(text, kind, entities
     assert set(attribute) <= set(q.attribute), q.attribute
     assert "ceo" not in {e.casefold() for e in q.entities}  # a title, not a name to find
     assert "April" not in q.entities
+    assert not {"and", "et", "separately"} & set(q.topic)
 
 
 def test_a_message_asking_several_questions_is_split_into_them():
