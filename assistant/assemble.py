@@ -14,11 +14,14 @@ from typing import Callable
 
 from .answer import CONFLICT_BETWEEN, CONFLICT_NOTE, Answer, Citation
 from .evidence import Evidence
-from .figures import fits_kind, names, number_values
+from .figures import fits_kind, has_date, names, number_values
 from .policy import AnswerPolicy
 from .question import Question
 from .text import fold, term_in, terms, words
 from .verify import Verdict
+
+_DATELINE = re.compile(r"([^\n]{3,100}?)\s+[-–—]\s+(?=\S)")
+"""A news sentence's opening dateline, up to the dash after it."""
 
 
 _BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
@@ -103,8 +106,9 @@ class Assembler:
             # they cite (one of four demands): quote it too.
             for i in sorted({1} | set(self.numbers)):
                 e = self.evidence[i - 1]
-                missing = {x for x in _specifics(e.text, False, self.policy) - asked if not term_in(x, said)}
-                if missing and not missing & number_values(e.text, self.policy) and self._copied(i, e):
+                claim = self._claim(e.text)
+                missing = {x for x in _specifics(claim, False, self.policy) - asked if not term_in(x, said)}
+                if missing and not missing & number_values(claim, self.policy) and self._copied(i, claim):
                     continue  # a near copy that leaves out a name ("Selon CNBC, ..."): quoting it repeats it
                 if missing:
                     out.append(self._add(_with_marker(e.text, self._number(i))))
@@ -165,11 +169,23 @@ class Assembler:
         return next((n for n in candidates if _disagree(self.evidence[best - 1], self.evidence[n - 1],
                                                         self.doc_terms, self.question, self.policy)), None)
 
-    def _copied(self, index: int, e: Evidence) -> bool:
+    def _claim(self, text: str) -> str:
+        """`text` without the dateline that opens it ("LYON, France, March 10
+        (Meridian Wire) - "), unless a date or place is asked: the dateline
+        says where and when the article was filed, not what the sentence
+        claims, so a sentence that leaves it out says all the rest."""
+        if self.question.kind in ("date", "place"):
+            return text
+        m = _DATELINE.match(text)
+        if m and len(words(m.group(1))) <= self.policy.dateline_max_words and has_date(m.group(1), self.policy):
+            return text[m.end():]
+        return text
+
+    def _copied(self, index: int, claim: str) -> bool:
         """Whether the kept sentences resting on evidence `index` repeat nearly
-        all of its words (AnswerPolicy.near_copy_share)."""
+        all of the words of its claim (AnswerPolicy.near_copy_share)."""
         copied = {t for s in self.cites.get(index, []) for t in terms(s)}
-        own = set(terms(e.text))
+        own = set(terms(claim))
         return bool(own) and sum(term_in(t, copied) for t in own) / len(own) >= self.policy.near_copy_share
 
     def _extractive(self) -> list[tuple[int, Evidence]]:

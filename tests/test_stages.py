@@ -897,3 +897,24 @@ def test_evidence_nearly_as_relevant_as_the_best_is_quoted_too(embedder):
     # an open question has no runner-up, only more text
     assert parse_question("How will the Kessel wind farm be built?").kind == "other"
     assert answer_to("How will the Kessel wind farm be built?", reply, POLICY.on_topic_margin / 2).text == reply
+
+
+def test_a_sentence_that_says_all_but_its_dateline_is_not_quoted_again(embedder):
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    lead = ("AARHUS, Denmark, March 10 (Nordic Wire) - Nordvent will open a blade factory in Esbjerg, "
+            "the company said on Tuesday.")
+
+    def answer_to(question: str, reply: str):
+        evidence = [dataclasses.replace(base, text=lead, rank=0.6, start=0, end=len(lead), answers=True,
+                                        specific=True, same_language=True)]
+        return _answer_from(question, evidence, reply)
+
+    # the reply says the whole claim: the dateline alone is no reason to repeat it
+    reply = "Nordvent will open a blade factory in Esbjerg, the company said on Tuesday [1]."
+    assert answer_to("What will Nordvent open in Esbjerg?", reply).text == reply
+    # asked where (or when), the dateline may be the answer's place (or date): quoted
+    where = answer_to("Where will Nordvent open a blade factory?", reply)
+    assert where.text == f"{reply} {lead[:-1]} [1]."
+    # a reply that leaves out a name of the claim itself still brings the quote
+    short = "Nordvent will open a blade factory [1]."
+    assert answer_to("What will Nordvent open?", short).text == f"{short} {lead[:-1]} [1]."
