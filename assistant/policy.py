@@ -285,6 +285,10 @@ class AnswerPolicy:
     speaker within `source_binding_window` words of one is reported as
     speaking. Matched on folded words. In a source with none of them, a
     quotation mark counts, with the speaker anywhere in the sentence."""
+    person_pronouns: frozenset[str] = field(default_factory=lambda: _words("he she il elle"))
+    """Pronouns that stand for one person: "she said" needs a source that
+    reports a person speaking (a name, a title or such a pronoun by its
+    reporting word), not "the company said"."""
     fragment_max_words: int = 12
     """Sentences up to this long are checked for a verb; longer ones nearly
     always have one, and a missed verb there would drop a good sentence."""

@@ -135,6 +135,9 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     for i, w in enumerate(mine):
         if w not in speech:
             continue
+        if i and mine[i - 1] in policy.person_pronouns and marks and not any(
+                _person_by(source, k, policy) for k in marks):
+            return mine[i - 1]
         speaker = next((x for x in reversed(mine[:i]) if x not in STOPWORDS and len(x) > 1), None)
         if speaker is None:
             continue
@@ -145,6 +148,18 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
         elif not (at and _QUOTE_MARK.search(source)):
             return speaker
     return None
+
+
+def _person_by(source: str, k: int, policy: AnswerPolicy) -> bool:
+    """Whether a person stands by the source's `k`th word (a reporting word):
+    a name written inside the sentence, a title, or a pronoun for one person,
+    within two words ("Carrasco *told*", "*said* a spokeswoman", "*selon*
+    elle"), not "the company *said*"."""
+    ws = words(source)
+    near = [(j, ws[j]) for j in range(max(0, k - 2), min(len(ws), k + 3)) if j != k]
+    return any(fold(w) in policy.person_pronouns or fold(w) in policy.role_nouns
+               or j and w[:1].isupper() and fold(w) not in policy.months and fold(w) not in policy.relative_dates
+               for j, w in near)
 
 
 @lru_cache(maxsize=16)

@@ -266,6 +266,9 @@ SOURCE_SERVICE = "The platform runs on Private Cloud Compute, a service built on
         ("The family said the drugmaker will supply 600,000 bottles.",
          "Estrémont, a family-owned drugmaker, will supply 600,000 bottles to Belgium, the company said on Tuesday.",
          "'family' as saying"),
+        ("She said the drugmaker will supply 600,000 bottles.",  # a person, where only the company spoke
+         "Estrémont, a family-owned drugmaker, will supply 600,000 bottles to Belgium, the company said on Tuesday.",
+         "'she' as saying"),
     ],
 )
 def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
@@ -286,6 +289,7 @@ def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
         ("Carrasco said the attack was not sophisticated.",
          "“This was not a sophisticated attack,” Carrasco, who has led Veltrane since 2019, told reporters."),
         ("Carrasco said Veltrane would not pay.", "According to Carrasco, Veltrane would not pay."),
+        ("She said Veltrane would not pay.", "Veltrane would not pay, a spokeswoman said on Monday."),
     ],
 )
 def test_the_verifier_accepts_faithful_sentences(sentence, source):
