@@ -125,8 +125,9 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     within `source_binding_window` words of a reporting word in the source
     ("the company said", "according to Carrasco"), or, in a source whose only
     sign of speech is a quotation mark, be in it at all. The speaker is the
-    nearest content word before the verb; a pronoun is left to the other
-    checks (the verifier cannot resolve it)."""
+    nearest content word before the verb. A pronoun cannot be resolved here:
+    one for a person ("she said") needs a person by a reporting word of the
+    source (see `_person_by`); any other is left to the other checks."""
     mine = [fold(w) for w in words(sentence)]
     speech = _folded(policy.speech_verbs)
     theirs = [stem(w) for w in words(source)]
@@ -135,9 +136,10 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     for i, w in enumerate(mine):
         if w not in speech:
             continue
-        if i and mine[i - 1] in policy.person_pronouns and marks and not any(
-                _person_by(source, k, policy) for k in marks):
-            return mine[i - 1]
+        if i and mine[i - 1] in policy.anaphors:  # "she said", "it said": no word of the source to find
+            if mine[i - 1] in policy.person_pronouns and marks and not any(_person_by(source, k, policy) for k in marks):
+                return mine[i - 1]
+            continue
         speaker = next((x for x in reversed(mine[:i]) if x not in STOPWORDS and len(x) > 1), None)
         if speaker is None:
             continue

@@ -290,6 +290,7 @@ def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
          "“This was not a sophisticated attack,” Carrasco, who has led Veltrane since 2019, told reporters."),
         ("Carrasco said Veltrane would not pay.", "According to Carrasco, Veltrane would not pay."),
         ("She said Veltrane would not pay.", "Veltrane would not pay, a spokeswoman said on Monday."),
+        ("The audit is on track, she said.", "The audit is on track, Carrasco told reporters."),
     ],
 )
 def test_the_verifier_accepts_faithful_sentences(sentence, source):
