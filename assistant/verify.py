@@ -130,14 +130,16 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     source (see `_person_by`); any other is left to the other checks."""
     mine = [fold(w) for w in words(sentence)]
     speech = _folded(policy.speech_verbs)
-    theirs = [stem(w) for w in words(source)]
+    source_words = words(source)
+    theirs = [stem(w) for w in source_words]
     reporting = _folded(policy.reporting_words)
-    marks = [j for j, w in enumerate(words(source)) if fold(w) in reporting]
+    marks = [j for j, w in enumerate(source_words) if fold(w) in reporting]
     for i, w in enumerate(mine):
         if w not in speech:
             continue
         if i and mine[i - 1] in policy.anaphors:  # "she said", "it said": no word of the source to find
-            if mine[i - 1] in policy.person_pronouns and marks and not any(_person_by(source, k, policy) for k in marks):
+            if mine[i - 1] in policy.person_pronouns and marks and not any(
+                    _person_by(source_words, k, policy) for k in marks):
                 return mine[i - 1]
             continue
         speaker = next((x for x in reversed(mine[:i]) if x not in STOPWORDS and len(x) > 1), None)
@@ -152,12 +154,11 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     return None
 
 
-def _person_by(source: str, k: int, policy: AnswerPolicy) -> bool:
+def _person_by(ws: list[str], k: int, policy: AnswerPolicy) -> bool:
     """Whether a person stands by the source's `k`th word (a reporting word):
     a name written inside the sentence, a title, or a pronoun for one person,
     within two words ("Carrasco *told*", "*said* a spokeswoman", "*selon*
     elle"), not "the company *said*"."""
-    ws = words(source)
     near = [(j, ws[j]) for j in range(max(0, k - 2), min(len(ws), k + 3)) if j != k]
     return any(fold(w) in policy.person_pronouns or fold(w) in policy.role_nouns
                or j and w[:1].isupper() and fold(w) not in policy.months and fold(w) not in policy.relative_dates
