@@ -130,6 +130,8 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     source (see `_person_by`); any other is left to the other checks."""
     mine = [fold(w) for w in words(sentence)]
     speech = _folded(policy.speech_verbs)
+    if not speech.intersection(mine):
+        return None  # most sentences report no speech: leave the source unread
     source_words = words(source)
     theirs = [stem(w) for w in source_words]
     reporting = _folded(policy.reporting_words)
