@@ -14,15 +14,11 @@ from typing import Callable
 
 from .answer import CONFLICT_BETWEEN, CONFLICT_NOTE, Answer, Citation
 from .evidence import Evidence
-from .figures import fits_kind, has_date, names, number_values
+from .figures import fits_kind, names, number_values, undated
 from .policy import AnswerPolicy
 from .question import Question
 from .text import fold, term_in, terms, words
 from .verify import Verdict
-
-_DATELINE = re.compile(r"([^\n]{3,100}?)\s+[-–—]\s+(?=\S)")
-"""A news sentence's opening dateline, up to the dash after it."""
-
 
 _BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
 
@@ -174,12 +170,7 @@ class Assembler:
         (Meridian Wire) - "), unless a date or place is asked: the dateline
         says where and when the article was filed, not what the sentence
         claims, so a sentence that leaves it out says all the rest."""
-        if self.question.kind in ("date", "place"):
-            return text
-        m = _DATELINE.match(text)
-        if m and len(words(m.group(1))) <= self.policy.dateline_max_words and has_date(m.group(1), self.policy):
-            return text[m.end():]
-        return text
+        return text if self.question.kind in ("date", "place") else undated(text, self.policy)
 
     def _copied(self, index: int, claim: str) -> bool:
         """Whether the kept sentences resting on evidence `index` repeat nearly

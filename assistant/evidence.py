@@ -30,8 +30,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedder import Embedder
-from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, names, number_values, offices,
-                      span_contexts, word_stems)
+from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, is_year, names, number_values,
+                      offices, span_contexts, word_stems, years_by)
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
@@ -84,6 +84,11 @@ def select_evidence(
     if not units:
         return []
     qvec = embedder.embed([question.query])[0] if question_vector is None else question_vector
+    # A query may add words to the question (a follow-up's names from earlier
+    # turns, other writings of a title); a short question ("Over how many
+    # years must it be repaid?") is drowned by them, so a unit close in
+    # meaning to the question as asked is close enough.
+    own_vec = embedder.embed([question.text])[0] if question.query != question.text else None
     vectors = embedder.embed([text for _, _, text, _, _ in units])
     asked = question.all_terms
     asked_set = set(asked)
@@ -114,7 +119,7 @@ def select_evidence(
             # translation: "children" by "enfants", "workers" by "salariés".
             own |= meaning.translated(asked_words, text)
         window = own | set(terms(passage.title))
-        dense = float(vec @ qvec)
+        dense = float(vec @ qvec) if own_vec is None else max(float(vec @ qvec), float(vec @ own_vec))
         # Scored on the sentence; its headline counts at a discount, since it
         # is shared by every sentence of its article and would rank them alike.
         coverage = max(_coverage(asked, carried, own, weights),
@@ -263,6 +268,12 @@ def _why_not(
         return "it is not about what the question's pronoun refers to"
     if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"
+    # "When will the second line open?" is not answered by "the first tram
+    # line opened on Saturday"; "the second half of 2027" ranks no line.
+    for asked_rank, ranked in _ranked(q.text, policy)[:1]:
+        said = {policy.ordinals[w]: w for w, after in _ranked(text, policy) if after & ranked}
+        if said and policy.ordinals[asked_rank] not in said:
+            return f"it is about the {min(said.items())[1]}, not the {asked_rank}"
     for t in q.quoted:
         # Words the question quotes are what was said: the sentence says them.
         if not (term_in(t, sentence) or not same_language and meaning.held(t, sentence, True)):
@@ -302,6 +313,14 @@ def _why_not(
         return f"it does not count {q.attribute[0]}"
     elif q.kind == "duration" and not _spans_bound(q, text, meaning, policy):
         return "its span of time is not said to be what the question asks about"
+    # A figure asked for a year is not one said for another: "bénéfice net
+    # en 2023" is not answered by "a dégagé en 2024 un bénéfice net de 86
+    # millions", even when the article names 2023 elsewhere.
+    asked_years = {e for e in q.entities if is_year(e)}
+    if asked_years and q.wants_figure and q.attribute:
+        bound = years_by(text, q.attribute, policy)  # None: a year said from the article's date
+        if bound and not bound & asked_years:
+            return f"its figure is for {min(bound)}, not {min(asked_years)}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
     if not any(fits_kind(k, text, known.own_names | _spelled_out(q, text), policy, q.category) for k in q.kinds):
@@ -335,6 +354,14 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _ranked(text: str, policy: AnswerPolicy) -> list[tuple[str, set[str]]]:
+    """Each ordinal of `text` (folded: "second") with the stems of the
+    content words just after it: what it ranks ("tram", "line")."""
+    ws = [fold(w) for w in words(text)]
+    return [(w, {stem(x) for x in ws[i + 1:i + 4] if x not in STOPWORDS})
+            for i, w in enumerate(ws) if w in policy.ordinals]
 
 
 def _names_holder(run: tuple[str, ...], q: Question, known: _Known) -> bool:

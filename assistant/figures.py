@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import ARTICLES, STOPWORDS, WORD, fold, stem, term_in, terms
+from .text import ARTICLES, STOPWORDS, WORD, fold, same_term, stem, term_in, terms, words
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -126,6 +127,20 @@ def has_money(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     return any(q.unit not in ("", "%") for q in quantities(text, policy))
 
 
+_DATELINE = re.compile(r"([^\n]{3,100}?)\s+[-–—]\s+(?=\S)")
+"""A news sentence's opening dateline, up to the dash after it."""
+
+
+def undated(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> str:
+    """`text` without the dateline that opens it ("LYON, France, March 10
+    (Meridian Wire) - "): a few words, a date among them, then a dash. It
+    says where and when the article was filed, not what the sentence says."""
+    m = _DATELINE.match(text)
+    if m and len(words(m.group(1))) <= policy.dateline_max_words and has_date(m.group(1), policy):
+        return text[m.end():]
+    return text
+
+
 def has_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     for t in tokens(text):
         if t.folded in policy.months or t.folded in policy.relative_dates:
@@ -173,6 +188,28 @@ def span_contexts(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[
     reach = policy.source_binding_window
     return [{stem(x.folded) for x in toks[max(0, a - reach):a] + toks[b + 1:b + 1 + reach]
              if x.text.isalpha() and x.folded not in STOPWORDS} for a, b in spans]
+
+
+def is_year(text: str) -> bool:
+    """"2024", "1979": a word that is a year."""
+    return bool(_YEAR.fullmatch(text))
+
+
+def years_by(text: str, anchors: Sequence[str], policy: AnswerPolicy = DEFAULT_POLICY) -> set[str] | None:
+    """The years written within `source_binding_window` words of a word of
+    `anchors` (stems): the years what those words measure is said for ("a
+    dégagé *en 2024* un bénéfice net de 86 millions"). None when a year said
+    from the article's date is among them ("containers *last year*, against
+    4.1 million in 2023"): which year the figure is for cannot be told."""
+    toks = tokens(text)
+    reach = policy.source_binding_window
+    near = sorted({j for i, t in enumerate(toks) if any(same_term(stem(t.folded), a) for a in anchors)
+                   for j in range(max(0, i - reach), min(len(toks), i + reach + 1))})
+    for j in near:
+        if toks[j].folded in policy.year_words and any(
+                toks[k].folded in policy.relative_year_words for k in (j - 1, j + 1) if 0 <= k < len(toks)):
+            return None
+    return {toks[j].text for j in near if is_year(toks[j].text)}
 
 
 def has_count(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
@@ -352,8 +389,11 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
                 if i == 0 and text[t.start + len(t.text):].lstrip().startswith(","):
                     return True  # a dateline: "Strasbourg, March 13"
         return False
-    if kind == "person":
-        return _full_name(toks, question_names, policy)
+    if kind == "person" or kind == "choice" and not is_list:  # "which firm": named in full, not "a Belgian firm"
+        # A dateline's place and agency ("GENEVA, March 14 (Alpine Wire) - ")
+        # are where and by whom the article was filed, not who did anything.
+        text = undated(text, policy)
+        return _full_name(text, tokens(text), question_names, policy)
     if kind == "reason":
         return gives_reason(text, toks, policy)
     if kind == "count" and counted:  # "21 stations" for "how many stations"
@@ -361,8 +401,6 @@ def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = 
     if is_list:  # "including ...", or a colon that opens a list of lines or of items ("three steps: a, b and c")
         return any(t.folded in policy.enumerators for t in toks) or bool(re.search(r":\s*\n", text)) or bool(
             _INLINE_LIST.search(text))
-    if kind == "choice":  # "which hydrologist", "which firm": named in full, not "a leading Belgian hydrologist"
-        return _full_name(toks, question_names, policy)
     return False
 
 
@@ -390,13 +428,24 @@ def gives_reason(text: str, toks: list[Token], policy: AnswerPolicy = DEFAULT_PO
 _CLAUSE_END = re.compile(r"[,;:.!?()\n]")
 
 
-def _full_name(toks: list[Token], question_names: set[str], policy: AnswerPolicy) -> bool:
-    """A run of capitalized words after the first, none from the question:
-    "Dr Amélie Dufrasne", "Wathelet Frères". A title is not part of the name
-    it precedes: "Chief Executive Mathilde Carrasco" names Mathilde Carrasco."""
+def _full_name(text: str, toks: list[Token], question_names: set[str], policy: AnswerPolicy) -> bool:
+    """A run of capitalized words, none from the question: "Dr Amélie
+    Dufrasne", "Wathelet Frères". A title is not part of the name it precedes
+    ("Chief Executive Mathilde Carrasco" names Mathilde Carrasco), and
+    punctuation ends a name ("Verhaegen, AMA's chief executive" is two). The
+    first word of the sentence may be a capitalized common word; it is part
+    of a name only when a capitalized word follows it ("Thomas Verhaegen")."""
+    def capital(t: Token) -> bool:
+        return t.text[0].isupper() and t.folded not in STOPWORDS and t.folded not in policy.role_nouns
+
+    def joined(a: Token, b: Token) -> bool:
+        return not text[a.start + len(a.text):b.start].strip()
+
     runs: list[list[Token]] = [[]]
     for i, t in enumerate(toks):
-        if i > 0 and t.text[0].isupper() and t.folded not in STOPWORDS and t.folded not in policy.role_nouns:
+        if capital(t) and (i > 0 or len(toks) > 1 and capital(toks[1]) and joined(t, toks[1])):
+            if runs[-1] and not joined(runs[-1][-1], t):
+                runs.append([])
             runs[-1].append(t)
         elif runs[-1]:
             runs.append([])

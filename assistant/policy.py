@@ -367,6 +367,24 @@ class AnswerPolicy:
         "century centuries seconde secondes heure heures jour jours semaine semaines mois an ans année années "
         "annee annees décennie décennies decennie decennies siècle siècles"
     ))
+    year_words: frozenset[str] = field(default_factory=lambda: _words("year years an ans annee annees"))
+    relative_year_words: frozenset[str] = field(default_factory=lambda: _words(
+        "last this past previous next coming dernier derniere cette precedent precedente prochain prochaine "
+        "passee ecoulee"
+    ))
+    """A year said from the article's date ("last year", "l'an dernier",
+    "cette année"): beside a figure, the figure's year cannot be told from
+    the years written near it, so no year check is made (see
+    figures.years_by)."""
+    ordinals: dict[str, int] = field(default_factory=lambda: {
+        "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
+        "premier": 1, "premiere": 1, "deuxieme": 2, "seconde": 2, "troisieme": 3, "quatrieme": 4,
+        "cinquieme": 5,
+    })
+    """Ordinal words (folded), by rank: "the *second* line" is another thing
+    than "the first line", so a sentence that gives only other ranks than
+    the one asked is about something else. "Last" is left out: "last year"
+    dates, it does not rank."""
     frequency_words: dict[str, str] = field(default_factory=lambda: {
         "hourly": "hour", "daily": "day", "weekly": "week", "monthly": "month", "yearly": "year",
         "annual": "year", "annually": "year", "quotidien": "jour", "quotidienne": "jour",

@@ -585,6 +585,40 @@ def test_who_did_one_deed_is_not_who_did_another(embedder):
     assert _evidence("Which union led the strike?", strike, embedder)[2].answer
 
 
+def test_a_figure_for_another_year_or_rank_does_not_answer(embedder):
+    results = ("Harbour results\n\n"
+               "The harbour company made a net profit of 86 million euros in 2024, up 19% on a year earlier. "
+               "It handled 4.7 million containers last year, against 4.1 million in 2023.")
+    # the profit is said for 2024: asked for 2023, it is no answer, though 2023 is in the article
+    q, evidence, d = _evidence("What net profit did the harbour company make in 2023?", results, embedder)
+    assert not d.answer and "its figure is for 2024, not 2023" in {e.why_not for e in evidence}
+    assert "86 million" in _evidence("What net profit did the harbour company make in 2024?", results,
+                                     embedder)[2].evidence[0].text
+    # a year named far from the counted noun is another figure's ("against 4.1 million in 2023")
+    q, evidence, d = _evidence("How many containers did the harbour company handle in 2024?", results, embedder)
+    assert d.answer and "4.7 million" in d.evidence[0].text
+    lines = ("Tram network\n\n"
+             "The first tram line opened on 12 September 2026 with 21 stations. "
+             "Line T1 runs 14.2 kilometres from the campus to the hospital.")
+    # "the second line" is not the first one
+    q, evidence, d = _evidence("When will the second tram line open?", lines, embedder)
+    assert not d.answer and "it is about the first, not the second" in {e.why_not for e in evidence}
+    assert _evidence("When did the first tram line open?", lines, embedder)[2].answer
+    # "how many kilometres" asks for a measure in kilometres, not for a count of things
+    q, evidence, d = _evidence("How many kilometres long is line T1?", lines, embedder)
+    assert q.kind == "number" and q.units == ("kilometre",) and d.answer and "14.2" in d.evidence[0].text
+
+
+def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
+    from assistant.figures import is_specific
+
+    assert is_specific("person", "Thomas Verhaegen, AMA's chief executive, said the insurer would pay.", False, {"ama"})
+    # "Verhaegen, AMA" is two names, and AMA is the question's
+    assert not is_specific("person", "Verhaegen, AMA's chief executive, said it would pay.", False, {"ama"})
+    # the agency that filed the story did nothing the question asks about
+    assert not is_specific("person", "GENEVA, March 14 (Alpine Wire) - Pilots at the airline walked out.", False)
+
+
 def test_a_sentence_ending_in_a_colon_is_quoted_with_its_list(embedder):
     article = ("Residents set out demands\n\n"
                "The residents' association has set out three demands:\n"
