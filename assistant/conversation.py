@@ -10,11 +10,13 @@ import re
 from typing import Sequence
 
 from .errors import QuestionError
+from .figures import undated
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, WORD, fold
+from .text import STOPWORDS, WORD, fold, sentence_spans
 
 _CARRY_LIMIT = 8
 _ANSWER_NAMES = 4
+_INHERIT_TURNS = 2
 
 
 def validate_history(
@@ -58,15 +60,53 @@ def validate_history(
 
 def carried_names(history: Sequence[dict], policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     """Names from the most recent user turn and the answer that followed it:
-    what a pronoun in the next question most likely points to."""
+    what a pronoun in the next question most likely points to.
+
+    - When that turn asked for a name ("Which union led the strike?", "Who
+      discovered it?"), the name the answer gave is what the next "it" or
+      "she" points to ("Who is its leader?"), so the answer's names come first.
+    - When that turn had no name of its own ("Who is its leader?"), it was
+      itself a follow-up: what it pointed to is carried on ("How many nurses
+      did they demand?" after it is still about the union).
+    - A refusal names the articles' headlines, not what was talked about, and
+      a quote's dateline ("NAMUR, 26 April 2026 (Wire) - ") names where it
+      was filed: neither is carried."""
+    from .question import parse_question
+
     last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
     if last_user is None:
         return []
-    names = _names(history[last_user]["content"], policy)
+    text = history[last_user]["content"]
+    own = _names(text, policy)
+    earlier = history[max(0, last_user - 2 * _INHERIT_TURNS):last_user]
+    asked = parse_question(text, earlier, policy)
+    inherited = [n for n in asked.carried if n not in own] if not own else []
+    given: list[str] = []
     if last_user + 1 < len(history) and history[last_user + 1]["role"] == "assistant":
-        answer = re.sub(r"\[\d+\]", "", history[last_user + 1]["content"])
-        names += [n for n in _names(answer, policy) if n not in names][:_ANSWER_NAMES]
-    return names[:_CARRY_LIMIT]
+        known = {fold(w) for n in own + inherited for w in WORD.findall(n)}
+        given = [n for n in _answer_names(history[last_user + 1]["content"], policy)
+                 if not {fold(w) for w in WORD.findall(n)} & known][:_ANSWER_NAMES]
+    if asked.kind in ("person", "choice") and not asked.identifies and given:
+        names = given + own + inherited
+    else:
+        names = own + inherited + given
+    return list(dict.fromkeys(names))[:_CARRY_LIMIT]
+
+
+def _answer_names(answer: str, policy: AnswerPolicy) -> list[str]:
+    """The names an answer gives, in order, without citation marks, quotes'
+    datelines and the part the articles did not answer; none for a refusal."""
+    from .answer import CONFLICT_NOTE, REFUSALS, UNANSWERED_PART
+
+    if any(answer.startswith(head) for head, _ in REFUSALS.values()):
+        return []
+    for part in UNANSWERED_PART.values():
+        cut = answer.find(part.split("{")[0])
+        answer = answer[:cut] if cut >= 0 else answer
+    for note in CONFLICT_NOTE.values():  # the rival quote after it opens with its own dateline
+        answer = answer.replace(note, "\n")
+    answer = re.sub(r"\s*\[\d+\]", "", answer)
+    return _names(" ".join(undated(answer[a:b], policy) for a, b in sentence_spans(answer)), policy)
 
 
 def _names(text: str, policy: AnswerPolicy) -> list[str]:
@@ -84,12 +124,17 @@ def _names(text: str, policy: AnswerPolicy) -> list[str]:
             run[-1] += gap + w  # "14,500" is one figure
             end = m.end()
             continue
+        if run and m and gap == "-" and w[:1].isupper():
+            run[-1] += gap + w  # "Sambre-Meuse" is one name
+            end = m.end()
+            continue
         if run and (not m or gap.strip()):  # punctuation ends a name
             out.append(" ".join(run))
             run = []
         f = fold(w)
-        if (len(w) > 1 and (w[0].isupper() or any(c.isdigit() for c in w))
-                and f not in STOPWORDS and f not in policy.months and f not in policy.relative_dates):
+        if ((len(w) > 1 or w.isdigit()) and (w[0].isupper() or any(c.isdigit() for c in w))
+                and f not in STOPWORDS and f not in policy.connectives and f not in policy.months
+                and f not in policy.relative_dates):
             run.append(w)
             end = m.end()
         elif run:

@@ -888,7 +888,28 @@ def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
     assert parse_question("Quel montant réclame-t-elle ?").kind == "money"
     history = [{"role": "user", "content": "Which customer is suing Veltrane?"},
                {"role": "assistant", "content": "Clarimont, on behalf of its 14,500 employees [1]."}]
-    assert carried_names(history) == ["Veltrane", "Clarimont", "14,500"]
+    # the answer to "which customer" is what the next "it" points to: it comes first
+    assert carried_names(history) == ["Clarimont", "14,500", "Veltrane"]
+
+
+def test_a_pronoun_points_past_datelines_refusals_and_nameless_follow_ups():
+    from assistant.conversation import carried_names
+
+    def turns(*texts: str) -> list[dict]:
+        return [{"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(texts)]
+
+    union = ("Which union led the nurses' strike?",
+             "NAMUR, 26 April 2026 (Wire) - The strike was called by the Syndicat Wallon des Infirmiers "
+             "(SWIS), whose members work at Sambre-Meuse hospitals [1].")
+    # a quote's dateline says where it was filed; a hyphenated name is one name
+    assert carried_names(turns(*union)) == ["Syndicat Wallon", "Infirmiers", "SWIS", "Sambre-Meuse"]
+    # a follow-up with no name of its own carries on what it pointed to
+    refused = "The articles don't answer this question. They cover: Nurses walk out; Hospital opens wing."
+    assert carried_names(turns(*union, "Who is its leader?", refused))[:3] == ["Syndicat Wallon", "Infirmiers", "SWIS"]
+    # a refusal's headlines are not what was talked about
+    assert carried_names(turns("Separately, where does Ardenne Mutuelle work?", refused)) == ["Ardenne Mutuelle"]
+    # "Who is X?" asks about its own name: that name stays first
+    assert carried_names(turns("Who is Benoit Dupin?", "Benoit Dupin is Apple's director [1]."))[0] == "Benoit Dupin"
 
 
 def test_assembly_does_not_quote_again_a_sentence_the_model_nearly_copied(embedder):
