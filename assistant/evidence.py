@@ -270,10 +270,12 @@ def _why_not(
         return "it is about something else"
     # "When will the second line open?" is not answered by "the first tram
     # line opened on Saturday"; "the second half of 2027" ranks no line.
-    for asked_rank, ranked in _ranked(q.text, policy)[:1]:
+    asked_ranks = _ranked(q.text, policy)
+    if asked_ranks:
+        rank, ranked = asked_ranks[0]
         said = {policy.ordinals[w]: w for w, after in _ranked(text, policy) if after & ranked}
-        if said and policy.ordinals[asked_rank] not in said:
-            return f"it is about the {min(said.items())[1]}, not the {asked_rank}"
+        if said and policy.ordinals[rank] not in said:
+            return f"it is about the {min(said.items())[1]}, not the {rank}"
     for t in q.quoted:
         # Words the question quotes are what was said: the sentence says them.
         if not (term_in(t, sentence) or not same_language and meaning.held(t, sentence, True)):

@@ -368,6 +368,7 @@ class AnswerPolicy:
         "annee annees décennie décennies decennie decennies siècle siècles"
     ))
     year_words: frozenset[str] = field(default_factory=lambda: _words("year years an ans annee annees"))
+    """The words for a year, folded, as in "last year" and "l'an dernier"."""
     relative_year_words: frozenset[str] = field(default_factory=lambda: _words(
         "last this past previous next coming dernier derniere cette precedent precedente prochain prochaine "
         "passee ecoulee"

@@ -17,6 +17,7 @@ _ABBREVIATIONS = {
 # whitespace; a line break always ends one.
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n+")
 
+
 def fold(text: str) -> str:
     """Lowercase without accents: 'Évalue' -> 'evalue'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
