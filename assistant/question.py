@@ -383,8 +383,6 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
             return "money", counted[:1]
         if counted and counted[0] in policy.time_units:  # "how many years": a span of time
             return "duration", []
-        if counted and (counted[0] in policy.length_units or counted[0] in policy.measure_units):
-            return "number", []  # "how many kilometres": a measure, held in that unit (Question.units)
         return "count", counted
     if money_nouns or (re.search(r"\bhow much\b|\bcombien\b", joined) and any(w in policy.money_verbs for w in folded)):
         verbs = [w for w in folded if w in policy.money_verbs]

@@ -17,16 +17,9 @@ _ABBREVIATIONS = {
 # whitespace; a line break always ends one.
 _END = re.compile(r"[.!?…]+[\"'”’»)\]]*(?=\s)|\n+")
 
-
-def fold(text: str) -> str:
-    """Lowercase without accents: 'Évalue' -> 'evalue'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 ARTICLES = frozenset({"the", "le", "la", "l", "les"})
 """Definite articles, folded: skipped between a word and the name it points to."""
-STOPWORDS = frozenset(fold(w) for w in
+STOPWORDS = frozenset(
     """
     a an the and or but if then else of to in on at by for from with without into onto over under
     about above below after before between through during since until within across against among
@@ -41,12 +34,15 @@ STOPWORDS = frozenset(fold(w) for w in
     on nous vous je tu me te mon ma mes ton ta tes notre nos votre vos y en ne pas plus moins
     est sont été être était étaient a ont avait avaient fait faire dans par pour sur avec sans sous
     entre vers chez comme aussi très tout tous toute toutes si est-ce combien comment pourquoi quand
-    selon according actually really exactly precisely vraiment exactement précisément
-    après avant pendant depuis durant jusqu jusque lors
+    selon according actually really exactly precisely vraiment exactement précisément precisement
     """.split()
 )
-"""Function words of English and French, folded as the words they are
-compared with are."""
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: 'Évalue' -> 'evalue'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=65536)

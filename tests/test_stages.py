@@ -604,9 +604,6 @@ def test_a_figure_for_another_year_or_rank_does_not_answer(embedder):
     q, evidence, d = _evidence("When will the second tram line open?", lines, embedder)
     assert not d.answer and "it is about the first, not the second" in {e.why_not for e in evidence}
     assert _evidence("When did the first tram line open?", lines, embedder)[2].answer
-    # "how many kilometres" asks for a measure in kilometres, not for a count of things
-    q, evidence, d = _evidence("How many kilometres long is line T1?", lines, embedder)
-    assert q.kind == "number" and q.units == ("kilometre",) and d.answer and "14.2" in d.evidence[0].text
 
 
 def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
