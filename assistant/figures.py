@@ -145,7 +145,7 @@ def has_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     for t in tokens(text):
         if t.folded in policy.months or t.folded in policy.relative_dates:
             return True
-        if _YEAR.fullmatch(t.text):
+        if is_year(t.text):
             return True
     return False
 
@@ -266,7 +266,7 @@ def _date_part(toks: list[Token], q: Quantity, policy: AnswerPolicy) -> bool:
     21 février"): it counts nothing and measures nothing. A year is written
     bare: "2,021 lynxes" counts."""
     t = toks[q.index]
-    if _YEAR.fullmatch(q.value) and _YEAR.fullmatch(t.text):
+    if is_year(q.value) and is_year(t.text):
         return True
     return (t.text.isdigit() and int(t.text) <= 31
             and any(x.folded in policy.months for x in toks[max(0, q.index - 1):q.index] + toks[q.index + 1:q.index + 2]))
@@ -368,7 +368,7 @@ def holds_units(text: str, units: tuple[str, ...], policy: AnswerPolicy = DEFAUL
 
 def has_full_date(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
     """A date that stands on its own: a month or a year, not only a weekday."""
-    return any(t.folded in policy.months or _YEAR.fullmatch(t.text) for t in tokens(text))
+    return any(t.folded in policy.months or is_year(t.text) for t in tokens(text))
 
 
 def is_specific(kind: str, text: str, is_list: bool, question_names: set[str] = frozenset(),
