@@ -5,7 +5,7 @@ of the passage).
 A sentence is supported by a cited sentence when
 - every figure in it is in the source with the same scale and unit
   ("208 milliards" is never "$208 million"),
-- every name in it is in the source,
+- every name in it is in the source, and no more often than there,
 - the words that bind each figure or name to its claim sit next to the same
   figure or name in the source ("revenue $5 billion" needs "revenue" beside
   "$5 billion", not "market value"),
@@ -105,9 +105,18 @@ def check(sentence: str, source: str, policy: AnswerPolicy = DEFAULT_POLICY) -> 
     # A name is matched exactly, never by a shared prefix: "Trainium" is not
     # "training", "Austria" is not "Australia".
     source_words = source_terms | {w for t in tokens(source) for w in (t.folded, stem(t.text))}
-    for name in names(sentence, policy):
+    mine_names = names(sentence, policy)
+    for name in mine_names:
         if not all(t in source_words for t in terms(name)):
             return f"name {name!r} is not in the source"
+    # A name said more often than its source says it has been given a second
+    # role: "Il sera remplacé par Aurélie Fontaine" does not make her the one
+    # replaced ("Aurélie Fontaine sera remplacée par Aurélie Fontaine").
+    source_stems = [stem(t.folded) for t in tokens(source)]
+    for name in set(mine_names):
+        said = source_stems.count(stem(name))
+        if mine_names.count(name) > said:
+            return f"it names {name!r} {mine_names.count(name)} times, the source {said}"
     if bool(_NEGATION.search(sentence)) != bool(_NEGATION.search(source)):
         return "it negates what the source says, or the reverse"
     content = terms(sentence)

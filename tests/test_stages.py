@@ -269,6 +269,9 @@ SOURCE_SERVICE = "The platform runs on Private Cloud Compute, a service built on
         ("She said the drugmaker will supply 600,000 bottles.",  # a person, where only the company spoke
          "Estrémont, a family-owned drugmaker, will supply 600,000 bottles to Belgium, the company said on Tuesday.",
          "'she' as saying"),
+        # the pronoun's place taken by the other person the source names
+        ("Karen Holm will be replaced by Karen Holm, the head of sales.",
+         "She will be replaced by Karen Holm, the head of sales.", "2 times"),
     ],
 )
 def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
@@ -291,6 +294,8 @@ def test_the_verifier_rejects_the_trap_kinds(sentence, source, reason):
         ("Carrasco said Veltrane would not pay.", "According to Carrasco, Veltrane would not pay."),
         ("She said Veltrane would not pay.", "Veltrane would not pay, a spokeswoman said on Monday."),
         ("The audit is on track, she said.", "The audit is on track, Carrasco told reporters."),
+        ("Verbeke will be replaced by Aurélie Fontaine.",
+         "M. Verbeke quits. He will be replaced by Aurélie Fontaine, the head of cloud infrastructure."),
     ],
 )
 def test_the_verifier_accepts_faithful_sentences(sentence, source):
