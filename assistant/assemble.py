@@ -18,7 +18,7 @@ from .figures import fits_kind, names, number_values, undated
 from .policy import AnswerPolicy
 from .question import Question
 from .text import fold, term_in, terms, words
-from .verify import Verdict
+from .verify import Verdict, split_claims
 
 _BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
 
@@ -52,6 +52,22 @@ class Assembler:
         self.kept.append(verdict.sentence)
         self.cites.setdefault(verdict.supported_by[0], []).append(verdict.sentence)
         return self._add(_with_marker(verdict.sentence, self._number(verdict.supported_by[0])))
+
+    def offer_cut(self, tail: str) -> str | None:
+        """The piece to show for a sentence the answer's length limit cut off
+        (see generate.sentences). Cut, it says less than it was going to, or
+        something else; but when it was copying the evidence it cites word for
+        word, that evidence, whole, is what it was going to say (the model's
+        number may be wrong: the evidence it cites is tried first)."""
+        for sentence, cited in split_claims(tail):
+            if len(words(sentence)) < self.policy.min_unit_words:
+                continue
+            said = _plain(sentence)
+            for n in dict.fromkeys([*cited, *range(1, len(self.evidence) + 1)]):
+                if 1 <= n <= len(self.evidence) and said in _plain(self.evidence[n - 1].text):
+                    return self.offer(Verdict(self.evidence[n - 1].text, (n,), (n,)))
+        self.dropped.append({"sentence": tail, "reason": "the answer's length limit cut it off"})
+        return None
 
     def _rejection(self, v: Verdict) -> str:
         if not v.supported:
@@ -104,8 +120,19 @@ class Assembler:
                 e = self.evidence[i - 1]
                 claim = self._claim(e.text)
                 missing = {x for x in _specifics(claim, False, self.policy) - asked if not term_in(x, said)}
-                if missing and not missing & number_values(claim, self.policy) and self._copied(i, claim):
-                    continue  # a near copy that leaves out a name ("Selon CNBC, ..."): quoting it repeats it
+                # A near copy that leaves out a name ("Selon CNBC, ..."), or a
+                # clause copied word for word that leaves out only figures
+                # nobody asked for ("Hélène Vandercammen, mayor of Maubray,
+                # standing on the steps" from '"In six hours ...," said Hélène
+                # Vandercammen, mayor of Maubray, standing ...'): quoting the
+                # evidence would show those words twice. For a list the rest
+                # of the sentence holds the other items ("1.6 million patient
+                # files and 2.7 million payroll records").
+                figures = number_values(claim, self.policy)
+                figures_asked = self.question.wants_figure or self.question.kind == "date" or self.question.is_list
+                if missing and (not missing & figures and self._copied(i, claim)
+                                or missing <= figures and not figures_asked and self._clause_copied(i, e.text)):
+                    continue
                 if missing:
                     out.append(self._add(_with_marker(e.text, self._number(i))))
                     said |= _said([e.text], self.policy)
@@ -179,6 +206,12 @@ class Assembler:
         own = set(terms(claim))
         return bool(own) and sum(term_in(t, copied) for t in own) / len(own) >= self.policy.near_copy_share
 
+    def _clause_copied(self, index: int, text: str) -> bool:
+        """Whether a kept sentence resting on evidence `index` is a run of its
+        words, copied as they stand (a clause of it)."""
+        source = _plain(text)
+        return any(len(words(s)) >= 4 and _plain(s) in source for s in self.cites.get(index, []))
+
     def _extractive(self) -> list[tuple[int, Evidence]]:
         """The best evidence verbatim; for a list question, more evidence that
         names things the first does not."""
@@ -220,6 +253,11 @@ def _with_marker(sentence: str, n: int) -> str:
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]."
+
+
+def _plain(text: str) -> str:
+    """`text` as folded words, for finding one text's words inside another's."""
+    return " " + " ".join(fold(w) for w in words(text)) + " "
 
 
 def _said(texts: list[str], policy: AnswerPolicy) -> set[str]:

@@ -221,14 +221,19 @@ class Assistant:
         shown = decision.evidence[: policy.prompt_evidence]
         messages, n_used = prompt_for(text, [e.text for e in shown], q.language, model,
                                       self.settings.context_tokens, self.settings.max_answer_tokens)
-        draft = []
-        for sentence in sentences(model, messages, self.settings.max_answer_tokens):
+        draft: list[str] = []
+        cut: list[str] = []
+        for sentence in sentences(model, messages, self.settings.max_answer_tokens, cut):
             draft.append(sentence)
             for verdict in verify(sentence, [e.text for e in shown[:n_used]], policy):
                 piece = assembler.offer(verdict)
                 if piece:
                     yield piece
-        answer.draft = " ".join(draft)
+        answer.draft = " ".join(draft + cut)
+        for tail in cut:
+            piece = assembler.offer_cut(tail)
+            if piece:
+                yield piece
         clock.lap("generate")
         for piece in assembler.finish():
             yield piece

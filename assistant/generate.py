@@ -15,6 +15,8 @@ from .text import is_abbreviation
 # followed by the start of the next one.
 _COMPLETE = re.compile(r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+(?=[^\s\[])")
 
+_ENDED = re.compile(r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s*$")
+
 
 def prompt_for(question: str, evidence: Sequence[str], language: str, model: ChatModel, context_tokens: int,
                max_answer_tokens: int) -> tuple[list[dict[str, str]], int]:
@@ -23,11 +25,20 @@ def prompt_for(question: str, evidence: Sequence[str], language: str, model: Cha
     return build_messages(question, evidence, language, model.count_tokens, budget)
 
 
-def sentences(model: ChatModel, messages: list[dict[str, str]], max_tokens: int) -> Iterator[str]:
-    """The model's reply, one complete sentence (with its markers) at a time."""
+def sentences(model: ChatModel, messages: list[dict[str, str]], max_tokens: int,
+              cut: list[str] | None = None) -> Iterator[str]:
+    """The model's reply, one complete sentence (with its markers) at a time.
+
+    A reply that stops at `max_tokens` (one piece a token) ends in the middle
+    of a sentence ("... even though heavy rain and a rapid"): that last part
+    states less than its source, or something else, so it is not yielded but
+    put in `cut`. A reply the model ended itself may close its last sentence
+    without a full stop; that sentence is yielded."""
     buffer = ""
+    pieces = 0
     for piece in model.stream_chat(messages, max_tokens):
         buffer += piece
+        pieces += 1
         while True:
             m = _COMPLETE.search(buffer)
             if not m or buffer[m.start()] == "." and is_abbreviation(buffer, m.start()):
@@ -35,4 +46,8 @@ def sentences(model: ChatModel, messages: list[dict[str, str]], max_tokens: int)
             yield buffer[: m.end()].strip()
             buffer = buffer[m.end():]
     if buffer.strip():
+        if pieces >= max_tokens and not _ENDED.search(buffer):
+            if cut is not None:
+                cut.append(buffer.strip())
+            return
         yield buffer.strip()

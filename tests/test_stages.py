@@ -480,7 +480,7 @@ class ScriptedModel:
         return len(text.split())
 
     def stream_chat(self, messages, max_tokens):
-        for word in self.reply.split(" "):
+        for word in self.reply.split(" ")[:max_tokens]:  # one token a word
             yield word + " "
 
 
@@ -548,6 +548,57 @@ def test_assembly_quotes_cited_evidence_whose_figures_the_model_left_out(embedde
     answer = _answer_from(question, evidence, "It will open a blade factory [2].")
     # the model kept one of the cited sentence's facts: the sentence itself follows, verbatim
     assert answer.text.startswith("It will open a blade factory [1].") and plans[:-1] + " [1]." in answer.text
+
+
+def test_a_sentence_the_length_limit_cuts_is_never_shown_cut():
+    from assistant.generate import sentences
+
+    cut: list[str] = []
+    reply = "Karen Holm is the chief executive [1]. She founded the company in 1990 [1]."
+    assert list(sentences(ScriptedModel(reply), [], 10, cut)) == ["Karen Holm is the chief executive [1]."]
+    assert cut == ["She founded the"]
+    # a reply the model ended itself may lack a full stop: it is a sentence
+    cut = []
+    assert list(sentences(ScriptedModel("Karen Holm is the chief executive [1]"), [], 10, cut)) == [
+        "Karen Holm is the chief executive [1]"] and cut == []
+
+
+def test_a_cut_sentence_copying_its_evidence_brings_the_evidence_whole(embedder):
+    question = "Who presented Nordvent's results?"
+    evidence = _decide(question, embedder).evidence
+    holm = next(i for i, e in enumerate(evidence, start=1) if e.text.startswith("Karen Holm"))
+
+    def assemble(tail: str):
+        from assistant.answer import Answer
+
+        assembler = Assembler(parse_question(question), evidence, POLICY, lambda _d: set())
+        piece = assembler.offer_cut(tail)
+        assembler.finish()
+        answer = Answer(question=question, text="", refused=True)
+        assembler.fill(answer)
+        return piece, answer
+
+    # copied word for word up to the cut, under the wrong number: the whole sentence, cited right
+    piece, answer = assemble(f"[{holm % len(evidence) + 1}] Karen Holm, the chief executive, presented the")
+    assert piece == "Karen Holm, the chief executive, presented the results in Aarhus [1]."
+    assert answer.citations[0].quote == evidence[holm - 1].text
+    # a cut sentence of the model's own words is dropped, and says why
+    piece, answer = assemble(f"[{holm}] Karen Holm, who has led Nordvent since")
+    assert piece is None and "since" not in answer.text
+    assert answer.dropped == [{"sentence": f"[{holm}] Karen Holm, who has led Nordvent since",
+                               "reason": "the answer's length limit cut it off"}]
+
+
+def test_a_clause_copied_whole_is_not_quoted_again_for_a_figure_nobody_asked(embedder):
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    quit_ = "Arrivé dans l'entreprise en 2022, M. Verbeke quitte ses fonctions avec effet immédiat."
+    evidence = [dataclasses.replace(base, text=quit_, answers=True, same_language=True)]
+    reply = "M. Verbeke quitte ses fonctions avec effet immédiat [1]."
+    assert _answer_from("Qui quitte ses fonctions chez Veltrane ?", evidence, reply).text == reply
+    # a clause that leaves out a name still brings the quote
+    named = "Selon Veltrane, M. Verbeke quitte ses fonctions avec effet immédiat."
+    evidence = [dataclasses.replace(evidence[0], text=named)]
+    assert _answer_from("Qui quitte ses fonctions ?", evidence, reply).text == f"{reply} {named[:-1]} [1]."
 
 
 def test_a_word_of_the_question_the_source_does_not_say_is_not_pinned_on_it(embedder):
