@@ -315,6 +315,8 @@ def _why_not(
         return f"it does not count {q.attribute[0]}"
     elif q.kind == "duration" and not _spans_bound(q, text, meaning, policy):
         return "its span of time is not said to be what the question asks about"
+    if q.wants_figure and _withholds_figure(text, policy):
+        return "it says the figure was not given"
     # A figure asked for a year is not one said for another: "bénéfice net
     # en 2023" is not answered by "a dégagé en 2024 un bénéfice net de 86
     # millions", even when the article names 2023 elsewhere.
@@ -356,6 +358,12 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _withholds_figure(text: str, policy: AnswerPolicy) -> bool:
+    """Whether `text` says a figure was not given (AnswerPolicy.withheld_figure)."""
+    said = " " + " ".join(fold(w) for w in words(text)) + " "
+    return any(f" {phrase} " in said for phrase in policy.withheld_figure)
 
 
 def _ranked(text: str, policy: AnswerPolicy) -> list[tuple[str, set[str]]]:

@@ -484,6 +484,20 @@ class AnswerPolicy:
     """Words that lean on something said before: a sentence opening with one
     carries the sentence before it, and a follow-up question containing one
     is read with the conversation."""
+    withheld_figure: tuple[str, ...] = (
+        "without giving a figure", "without giving figures", "without giving an amount",
+        "did not give a figure", "didn't give a figure", "declined to give a figure", "would not give a figure",
+        "did not disclose the amount", "declined to disclose the amount", "without disclosing the amount",
+        "declined to say how much", "declined to say how many", "would not say how much", "would not say how many",
+        "did not say how much", "did not say how many",
+        "sans donner de chiffre", "sans chiffrer", "sans le chiffrer", "sans preciser le montant",
+        "sans en preciser le montant", "sans preciser combien", "n a pas donne de chiffre", "n a pas chiffre",
+        "n a pas precise le montant", "a refuse de chiffrer", "refuse de donner un chiffre",
+    )
+    """How news says that a figure was not given (folded words): a sentence
+    that says so ("... out of its €31 million recall budget, a spokeswoman
+    said, without giving a figure") does not give the figure asked about;
+    its other figures are other things'."""
     weak_anaphors: frozenset[str] = field(default_factory=lambda: _words("that there"))
     """Anaphors too often something else ("said *that*", "*there* are") to
     show, inside a sentence, that it points back."""

@@ -662,6 +662,21 @@ def test_a_figure_for_another_year_or_rank_does_not_answer(embedder):
     assert _evidence("When did the first tram line open?", lines, embedder)[2].answer
 
 
+def test_a_sentence_that_says_the_figure_was_not_given_does_not_give_it(embedder):
+    supply = ("Replacement syrup\n\n"
+              "Pharmadis will supply 600,000 bottles of syrup to replace the recalled stock. "
+              "Pharmadis will pay for part of the replacement stock out of its 31 million euro recall budget, "
+              "a spokeswoman said, without giving a figure.")
+    q, evidence, d = _evidence("How much will Pharmadis pay for the replacement stock?", supply, embedder)
+    assert not d.answer and "it says the figure was not given" in {e.why_not for e in evidence}
+    # a question that asks no figure still finds the sentence
+    assert _evidence("Who will pay for part of the replacement stock?", supply, embedder)[2].answer
+    retenu = ("Sirop de remplacement\n\n"
+              "Le laboratoire prendra en charge une partie du coût sur son budget de rappel de 31 millions "
+              "d'euros, a indiqué une porte-parole, sans préciser le montant.")
+    assert not _evidence("Combien le laboratoire paiera-t-il pour le stock de remplacement ?", retenu, embedder)[2].answer
+
+
 def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
     from assistant.figures import is_specific
 
