@@ -17,7 +17,7 @@ from .evidence import Evidence
 from .figures import fits_kind, names, number_values, undated
 from .policy import AnswerPolicy
 from .question import Question
-from .text import fold, term_in, terms, words
+from .text import fold, plain, term_in, terms, words
 from .verify import Verdict, split_claims
 
 _BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
@@ -62,9 +62,9 @@ class Assembler:
         for sentence, cited in split_claims(tail):
             if len(words(sentence)) < self.policy.min_unit_words:
                 continue
-            said = _plain(sentence)
+            said = plain(sentence)
             for n in dict.fromkeys([*cited, *range(1, len(self.evidence) + 1)]):
-                if 1 <= n <= len(self.evidence) and said in _plain(self.evidence[n - 1].text):
+                if 1 <= n <= len(self.evidence) and said in plain(self.evidence[n - 1].text):
                     return self.offer(Verdict(self.evidence[n - 1].text, (n,), (n,)))
         self.dropped.append({"sentence": tail, "reason": "the answer's length limit cut it off"})
         return None
@@ -209,8 +209,9 @@ class Assembler:
     def _clause_copied(self, index: int, text: str) -> bool:
         """Whether a kept sentence resting on evidence `index` is a run of its
         words, copied as they stand (a clause of it)."""
-        source = _plain(text)
-        return any(len(words(s)) >= 4 and _plain(s) in source for s in self.cites.get(index, []))
+        source = plain(text)
+        return any(len(words(s)) >= self.policy.min_unit_words and plain(s) in source
+                   for s in self.cites.get(index, []))
 
     def _extractive(self) -> list[tuple[int, Evidence]]:
         """The best evidence verbatim; for a list question, more evidence that
@@ -253,11 +254,6 @@ def _with_marker(sentence: str, n: int) -> str:
     if sentence[-1:] in ".!?":
         return f"{sentence[:-1]} [{n}]{sentence[-1]}"
     return f"{sentence} [{n}]."
-
-
-def _plain(text: str) -> str:
-    """`text` as folded words, for finding one text's words inside another's."""
-    return " " + " ".join(fold(w) for w in words(text)) + " "
 
 
 def _said(texts: list[str], policy: AnswerPolicy) -> set[str]:

@@ -35,7 +35,7 @@ from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specif
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
-from .text import STOPWORDS, WORD, fold, same_term, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, WORD, fold, plain, same_term, sentence_spans, stem, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -362,7 +362,7 @@ def _why_not(
 
 def _withholds_figure(text: str, policy: AnswerPolicy) -> bool:
     """Whether `text` says a figure was not given (AnswerPolicy.withheld_figure)."""
-    said = " " + " ".join(fold(w) for w in words(text)) + " "
+    said = plain(text)
     return any(f" {phrase} " in said for phrase in policy.withheld_figure)
 
 

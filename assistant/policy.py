@@ -120,10 +120,11 @@ class AnswerPolicy:
     near_copy_share: float = 0.85
     """Evidence whose names the model's sentences leave out is quoted after
     them, unless a sentence resting on it already repeats this share of its
-    words (or copies a clause of it word for word) and leaves out no figure
-    that was asked for: quoting it again would say the same thing twice
-    ("Benoit Dupin, directeur principal ..." then "Selon CNBC, Benoit Dupin,
-    directeur principal ...")."""
+    words and leaves out no figure: quoting it again would say the same thing
+    twice ("Benoit Dupin, directeur principal ..." then "Selon CNBC, Benoit
+    Dupin, directeur principal ..."). Nor after a clause copied word for word
+    that leaves out only figures, when no figure, date or list is asked (see
+    Assembler.finish)."""
 
     agent_verb_window: int = 5
     """A passive verb is taken to have its agent ("built between 1975 and

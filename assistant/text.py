@@ -60,6 +60,12 @@ def words(text: str) -> list[str]:
     return WORD.findall(text)
 
 
+def plain(text: str) -> str:
+    """`text` as its folded words, one space apart and at both ends, so that
+    `plain(a) in plain(b)` finds a's words as they stand inside b's."""
+    return " " + " ".join(fold(w) for w in words(text)) + " "
+
+
 def terms(text: str) -> list[str]:
     """Content terms of `text`: stems of its words, stopwords and single letters dropped."""
     out = []
