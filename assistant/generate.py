@@ -11,11 +11,11 @@ from .llm import ChatModel
 from .prompt import build_messages
 from .text import is_abbreviation
 
-# A sentence is complete once its end mark (and any trailing [n] markers) is
-# followed by the start of the next one.
-_COMPLETE = re.compile(r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s+(?=[^\s\[])")
-
-_ENDED = re.compile(r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*\s*$")
+# A sentence's end: its end mark, closing quotes and any trailing [n] markers.
+_END = r"[.!?…][\"'”’»)]*(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*"
+# A sentence is complete once its end is followed by the start of the next one.
+_COMPLETE = re.compile(_END + r"\s+(?=[^\s\[])")
+_ENDED = re.compile(_END + r"\s*$")
 
 
 def prompt_for(question: str, evidence: Sequence[str], language: str, model: ChatModel, context_tokens: int,
