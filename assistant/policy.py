@@ -487,7 +487,7 @@ class AnswerPolicy:
     is read with the conversation."""
     withheld_figure: tuple[str, ...] = (
         "without giving a figure", "without giving figures", "without giving an amount",
-        "did not give a figure", "didn't give a figure", "declined to give a figure", "would not give a figure",
+        "did not give a figure", "didn t give a figure", "declined to give a figure", "would not give a figure",
         "did not disclose the amount", "declined to disclose the amount", "without disclosing the amount",
         "declined to say how much", "declined to say how many", "would not say how much", "would not say how many",
         "did not say how much", "did not say how many",

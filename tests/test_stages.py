@@ -675,6 +675,11 @@ def test_a_sentence_that_says_the_figure_was_not_given_does_not_give_it(embedder
               "Le laboratoire prendra en charge une partie du coût sur son budget de rappel de 31 millions "
               "d'euros, a indiqué une porte-parole, sans préciser le montant.")
     assert not _evidence("Combien le laboratoire paiera-t-il pour le stock de remplacement ?", retenu, embedder)[2].answer
+    # the phrases are matched on folded words, apostrophes and accents included
+    from assistant.evidence import _withholds_figure
+
+    assert _withholds_figure("The fund will grow, she said, but she didn't give a figure.", POLICY)
+    assert _withholds_figure("Le groupe n'a pas chiffré le coût.", POLICY)
 
 
 def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
