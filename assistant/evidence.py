@@ -65,8 +65,8 @@ class Evidence:
     """States the asked kind fully, not only a hint of it (see
     AnswerPolicy.specific_answer_bonus)."""
     rank: float = 0.0
-    """`score` with the bonuses for the reader's language and a specific
-    answer: what evidence is ordered and compared by."""
+    """`score` with the bonuses for the reader's language, a specific answer
+    and its passage's retrieval score: what evidence is ordered and compared by."""
 
 
 def select_evidence(
@@ -135,7 +135,8 @@ def select_evidence(
         specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
-        rank = score + policy.same_language_bonus * same + policy.specific_answer_bonus * specific
+        rank = (score + policy.same_language_bonus * same + policy.specific_answer_bonus * specific
+                + policy.passage_weight * passage.score)
         out.append(Evidence(passage.doc_id, passage.title, passage.source, text, start, end, passage,
                             round(dense, 4), round(coverage, 4), round(score, 4), same, not why, why, specific,
                             round(rank, 4)))

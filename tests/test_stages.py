@@ -682,6 +682,20 @@ def test_a_sentence_that_says_the_figure_was_not_given_does_not_give_it(embedder
     assert _withholds_figure("Le groupe n'a pas chiffré le coût.", POLICY)
 
 
+def test_of_two_sentences_alike_the_one_from_the_better_passage_ranks_first(embedder):
+    def passage(doc: str, text: str, score: float) -> Passage:
+        return Passage(chunk_id=f"{doc}:0", doc_id=doc, title="Harbour", source=f"{doc}.txt", language="en",
+                       text=text, start=0, end=len(text), score=score, similarity=0.5)
+
+    # the weaker passage's sentence is a hair closer to the question on its own
+    weak = passage("weak", "The harbour company employs 300 dockers at its port.", 0.3)
+    strong = passage("strong", "The harbour company employs 300 dockers at the port.", 1.0)
+    q = parse_question("How many dockers does the harbour company employ?")
+    evidence = select_evidence(q, [weak, strong], embedder, lambda t: 1.0, POLICY)
+    assert [e.doc_id for e in evidence] == ["strong", "weak"]
+    assert evidence[0].rank - evidence[1].rank == pytest.approx(POLICY.passage_weight * 0.7, abs=0.02)
+
+
 def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
     from assistant.figures import is_specific
 
