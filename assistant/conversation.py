@@ -71,11 +71,28 @@ def carried_names(history: Sequence[dict], policy: AnswerPolicy = DEFAULT_POLICY
     - A refusal names the articles' headlines, not what was talked about, and
       a quote's dateline ("NAMUR, 26 April 2026 (Wire) - ") names where it
       was filed: neither is carried."""
+    own, inherited, given, named = _last_turn(history, policy)
+    names = given + own + inherited if named else own + inherited + given
+    return list(dict.fromkeys(names))[:_CARRY_LIMIT]
+
+
+def referred_names(history: Sequence[dict], policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
+    """The names a pronoun in the next question points to, without the rest
+    of the last turn: the answer's names when that turn asked for a name
+    ("Which union called the strike?" -> the union, not the port it struck),
+    else the names the turn itself asked about."""
+    own, inherited, given, named = _last_turn(history, policy)
+    return list(dict.fromkeys(given if named else own + inherited))
+
+
+def _last_turn(history: Sequence[dict], policy: AnswerPolicy) -> tuple[list[str], list[str], list[str], bool]:
+    """(the last user turn's own names, those it inherited as a follow-up,
+    the names its answer gave, whether it asked for a name and got one)."""
     from .question import parse_question
 
     last_user = max((i for i, t in enumerate(history) if t["role"] == "user"), default=None)
     if last_user is None:
-        return []
+        return [], [], [], False
     text = history[last_user]["content"]
     own = _names(text, policy)
     earlier = history[max(0, last_user - 2 * _INHERIT_TURNS):last_user]
@@ -86,11 +103,7 @@ def carried_names(history: Sequence[dict], policy: AnswerPolicy = DEFAULT_POLICY
         known = {fold(w) for n in own + inherited for w in WORD.findall(n)}
         given = [n for n in _answer_names(history[last_user + 1]["content"], policy)
                  if not {fold(w) for w in WORD.findall(n)} & known][:_ANSWER_NAMES]
-    if asked.kind in ("person", "choice") and not asked.identifies and given:
-        names = given + own + inherited
-    else:
-        names = own + inherited + given
-    return list(dict.fromkeys(names))[:_CARRY_LIMIT]
+    return own, inherited, given, asked.kind in ("person", "choice") and not asked.identifies and bool(given)
 
 
 def _answer_names(answer: str, policy: AnswerPolicy) -> list[str]:

@@ -113,6 +113,8 @@ def select_evidence(
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         own |= set(offices(own, policy))  # "director general" says who the CEO is
+        if known.leads and any(term_in(w, known.roles) for w in own):
+            own |= known.leads  # "secretary-general of SWIS" says who leads SWIS
         same = bool(question.language) and passage.language == question.language
         if not same:
             # In the other language a question's word is said by its
@@ -170,6 +172,10 @@ class _Known:
         # executive of X?"); a word that asks only who leads is held by any title.
         titles = word_stems(policy.role_nouns) - word_stems(policy.leadership_words)
         self.titles = [t for t in q.topic if t in titles] if q.kind == "person" else []
+        self.roles = word_stems(policy.role_nouns)
+        # "Who leads it?": a title says who ("secretary-general of SWIS"); in
+        # another question "run" is a verb like any ("services run on AWS").
+        self.leads = {t for t in q.topic if t in word_stems(policy.leadership_words)} if q.kind == "person" else set()
 
 
 def _heads(q: Question) -> set[str]:
@@ -262,6 +268,17 @@ def _why_not(
     tied = tied_holders(text, policy) if q.holder else set()
     if tied and not any(_names_holder(run, q, known) for run in tied):
         return f"it ties the title to {', '.join(' '.join(run) for run in sorted(tied))}, not to {q.holder}"
+    # "Who is its leader?": the sentence itself names what "its" points to,
+    # and ties the title to nothing else.
+    if q.referents:
+        # A name is found by any of its words: "Nordvik" for "Nordvik Forensics", "Dupin" for "Benoit Dupin".
+        said = sentence | (before if _refers_back(text, sentence, known, policy) else set())
+        if not any(term_in(t, said) for r in q.referents for t in terms(r)):
+            return f"it is not about {q.referents[0]}"
+        theirs = {fold(w) for r in q.referents for w in words(r)}
+        tied = tied_holders(text, policy)
+        if tied and not any(set(run) & theirs for run in tied):
+            return f"it ties the title to {', '.join(' '.join(run) for run in sorted(tied))}, not to {q.referents[0]}"
     # The pronoun's referent must be near: in the unit, its headline or the
     # passage around it ("its vehicles" in the paragraph about Alstom's trams).
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").

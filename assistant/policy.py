@@ -212,12 +212,12 @@ class AnswerPolicy:
     "its director general, Nadia Belkacem". Titles are a closed class that word
     vectors cannot sort ("ceo" / "chief" 0.59 but "chief" / "head" 0.66)."""
     leadership_words: frozenset[str] = field(default_factory=lambda: _words(
-        "leader leaders lead leads led head heads headed heading boss bosses run runs ran "
+        "leader leaders lead leads led head heads headed heading boss bosses run runs ran charge "
         "dirigeant dirigeante dirigeants dirige dirigent dirigeait chef cheffe patron patronne "
         "responsable responsables"
     ))
     """Words that ask who leads without naming a title: "Who is its leader?",
-    "Who heads the union?", "Qui dirige le service ?". Any title of
+    "Who heads the union?", "Who is in charge of it?", "Qui dirige le service ?". Any title of
     `role_nouns` holds them: a union's secretary-general, a company's chief
     executive and a department's director are each its leader."""
     holder_links: frozenset[str] = field(default_factory=lambda: _words("of at for de du d chez"))

@@ -78,6 +78,12 @@ class Question:
     chief executive *of Pharmadis*", "*Veltrane*'s CEO", "Qui dirige
     *l'IFM* ?"). Other names of the question only narrow it down, so an answer
     must name this one: the chief executive of Estrémont is not Pharmadis's."""
+    referents: tuple[str, ...] = ()
+    """For a follow-up that asks who leads what its pronoun points to ("Who
+    is *its* leader?", "Who runs *it*?", "Qui *la* dirige ?"): the names the
+    conversation's last turn is about, one of which the answer's sentence
+    must name. The leader of another body in the same passage (the hospital
+    network's director, when "its" is the nurses' union) is no answer."""
     relation: str = ""
     """For "who" and "which X": the stem of the verb that ties the one asked
     for to the rest ("Who *designed* the A220?", "Quelle entreprise a
@@ -163,6 +169,13 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         carried = tuple(n for n in carried_names(history, policy) if fold(n) not in {fold(e) for e in entities})
         if carried:
             query = f"{text} ({' '.join(carried)})"
+    holder = _holder(tokens, folded, entities, kind, policy)
+    referents: tuple[str, ...] = ()
+    if follow_up and kind == "person" and not holder and any(
+            f in policy.role_nouns or f in policy.leadership_words for f in folded):
+        from .conversation import referred_names
+
+        referents = tuple(n for n in referred_names(history, policy) if not any(c.isdigit() for c in n))
     return Question(
         text=text, language=language, kind=kind, entities=entities, topic=topic, attribute=attribute,
         category=category, is_list=is_list, is_request=is_request(text, policy), follow_up=follow_up,
@@ -177,7 +190,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         possessors=tuple(dict.fromkeys(stem(m.group(1)) for m in _POSSESSIVE.finditer(text)
                                        if m.group(1).islower() and stem(m.group(1)) in topic)),
         relation=_relation(tokens, folded, kind, topic, policy),
-        holder=_holder(tokens, folded, entities, kind, policy),
+        holder=holder, referents=referents,
         quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )
 

@@ -696,6 +696,25 @@ def test_of_two_sentences_alike_the_one_from_the_better_passage_ranks_first(embe
     assert evidence[0].rank - evidence[1].rank == pytest.approx(POLICY.passage_weight * 0.7, abs=0.02)
 
 
+def test_who_leads_it_is_answered_by_the_leader_of_what_it_points_to(embedder):
+    history = [{"role": "user", "content": "Which union called the dock strike at Portmere?"},
+               {"role": "assistant", "content": "The strike was called by the dockers' union DUA [1]."}]
+    q = parse_question("Who is its leader?", history)
+    assert q.referents == ("DUA",)  # the answer's name, not the question's own place
+    assert parse_question("Who is its leader?").referents == ()  # no conversation: nothing to point to
+    assert parse_question("How many members does it have?", history).referents == ()  # no leader asked
+    article = ("Dock strike\n\n"
+               "Port director general Hans Ruiter called the strike at Portmere illegal. "
+               "DUA secretary-general Marta Kovac said the strike would go on.")
+    title, _, _ = article.partition("\n")
+    passage = Passage(chunk_id="w:0", doc_id="w", title=title, source="w.txt", language="en", text=article,
+                      start=0, end=len(article), score=1.0, similarity=0.5)
+    evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
+    why = {e.text.split()[0]: e.why_not for e in evidence}
+    # the port's director leads something else; the union's secretary-general is its leader
+    assert why["Port"] == "it is not about DUA" and why["DUA"] == ""
+
+
 def test_a_full_name_is_not_a_datelines_agency_and_may_open_the_sentence():
     from assistant.figures import is_specific
 
