@@ -333,6 +333,11 @@ def _why_not(
         return f"it does not count {q.attribute[0]}"
     elif q.kind == "duration" and not _spans_bound(q, text, meaning, policy):
         return "its span of time is not said to be what the question asks about"
+    joined = [t for t in q.alone if q.wants_figure and _joined_only(text, t, policy)]  # as written, or a cognate
+    if joined:
+        # "rescued 212 people by boat or helicopter" counts more than those
+        # rescued by helicopter alone
+        return f"its figure is not for the {joined[0]} alone"
     if q.wants_figure and _withholds_figure(text, policy):
         return "it says the figure was not given"
     # A figure asked for a year is not one said for another: "bénéfice net
@@ -376,6 +381,19 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _joined_only(text: str, term: str, policy: AnswerPolicy) -> bool:
+    """Whether `text` says `term` and says it only joined to another thing
+    ("by boat *or helicopter*", "helicopters and boats")."""
+    ws = [fold(w) for w in words(text)]
+    at = [i for i, w in enumerate(ws) if same_term(stem(w), term)]
+
+    def joined(i: int) -> bool:
+        return any(0 <= i + 2 * d < len(ws) and ws[i + d] in policy.coordinators and ws[i + 2 * d] not in STOPWORDS
+                   for d in (-1, 1))
+
+    return bool(at) and all(joined(i) for i in at)
 
 
 def _withholds_figure(text: str, policy: AnswerPolicy) -> bool:

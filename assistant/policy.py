@@ -487,6 +487,14 @@ class AnswerPolicy:
     """Words that make a figure one of each thing ("each *bus*", "par rame"):
     a sentence that gives such a figure must name that thing in the
     question's own word (see `Question.owners`)."""
+    exclusives: frozenset[str] = field(default_factory=lambda: _words(
+        "only alone solely exclusively uniquement seulement exclusivement seul seule seuls seules"
+    ))
+    """Words that restrict a figure to one thing ("rescued by helicopter
+    *alone*", "par hélicoptère *uniquement*"): a figure for that thing and
+    another together ("by boat or helicopter") is not the one asked."""
+    coordinators: frozenset[str] = field(default_factory=lambda: _words("and or nor et ou ni"))
+    """Words that join two things into one ("boat *or* helicopter")."""
     anaphors: frozenset[str] = field(default_factory=lambda: _words(
         "he him his she her hers it its they them their this that these those there "
         "il elle ils elles lui leur leurs son sa ses ce cet cette ces cela ça"

@@ -70,6 +70,11 @@ class Question:
     """Stems of common nouns in the possessive ("the *doctors'* union", "the
     *tram's* costs"): whose thing is asked about, which a sentence answering
     must name, or it speaks of another's ("the nurses' union")."""
+    alone: tuple[str, ...] = ()
+    """For a figure: the stems next to a word that restricts it to one thing
+    ("rescued by *helicopter* alone", "*only* by *helicopter*", "par
+    *hélicoptère* uniquement"), see AnswerPolicy.exclusives. The word may
+    stand before or after what it restricts, so both neighbours are kept."""
     quoted: tuple[str, ...] = ()
     """Stems of the words the question quotes ("called the strike
     «irresponsible»"): what someone said, which the answer's sentence must say."""
@@ -144,14 +149,19 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
     phrase = {folded[i + 1] for i, w in enumerate(folded[:-1]) if w == "how"}
     phrase |= {"temps"} if _DURATION.search(" ".join(folded)) else set()
     phrase |= {"appelle", "appellent"} if _CALLED.search(" ".join(folded)) else set()
-    ignored = policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
+    # An exclusive word ("alone", "uniquement") says which figure, not what about.
+    ignored = (policy.question_words | policy.slot_nouns | policy.light_verbs | phrase | set(policy.frequency_words)
+               | policy.exclusives)
     attribute = tuple(dict.fromkeys(stem(w) for w in attr_words if fold(w) not in ignored))
     # A counted noun's narrowing words ("*parking* spaces") stay in the topic.
     measured = attribute[:1] if kind == "count" else attribute
+    # "ont *été* secourues", "has *been* hired": an auxiliary, no topic ("l'été", the summer, stays)
+    auxiliary = {stem(f) for f, before in zip(folded[1:], folded) if f in policy.passive_auxiliaries
+                 and before in policy.finite_verbs}
     topic = tuple(
         t for t in dict.fromkeys(terms(asking))
         if t not in entity_stems and t not in measured and t != category and fold(t) not in ignored
-        and t not in {stem(w) for w in ignored}
+        and t not in {stem(w) for w in ignored} and t not in auxiliary
     )
     is_list = bool(category) and _plural(category, tokens) or kind == "choice" and any(
         f in ("kinds", "types", "sortes", "genres") for f in folded)
@@ -191,8 +201,21 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
                                        if m.group(1).islower() and stem(m.group(1)) in topic)),
         relation=_relation(tokens, folded, kind, topic, policy),
         holder=holder, referents=referents,
+        alone=_restricted(folded, topic, policy),
         quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )
+
+
+def _restricted(folded: list[str], topic: tuple[str, ...], policy: AnswerPolicy) -> tuple[str, ...]:
+    """The topic stems next to an exclusive word: the nearest content word on
+    each side ("helicopter alone", "only by helicopter")."""
+    out = []
+    for i, w in enumerate(folded):
+        if w in policy.exclusives:
+            before = [f for f in reversed(folded[max(0, i - 2):i]) if f not in STOPWORDS][:1]
+            after = [f for f in folded[i + 1:i + 3] if f not in STOPWORDS][:1]
+            out += [stem(f) for f in before + after if stem(f) in topic]
+    return tuple(dict.fromkeys(out))
 
 
 def _unlinked(text: str, policy: AnswerPolicy) -> str:

@@ -682,6 +682,26 @@ def test_a_sentence_that_says_the_figure_was_not_given_does_not_give_it(embedder
     assert _withholds_figure("Le groupe n'a pas chiffré le coût.", POLICY)
 
 
+def test_a_figure_for_two_things_together_is_not_the_figure_for_one_alone(embedder):
+    rescue = ("Flood rescue\n\n"
+              "Emergency crews rescued 212 people by boat or helicopter, many of them trapped on upper floors.")
+    assert parse_question("How many people were rescued by helicopter alone?").alone == ("helicopter",)
+    # neither the exclusive word nor the auxiliary "été" is what the question is about ("l'été" is)
+    assert parse_question("Combien de personnes ont été secourues par hélicoptère uniquement ?").topic == (
+        "secourue", "helicoptere")
+    assert "ete" in parse_question("Combien de touristes sont venus cet été ?").topic
+    q, evidence, d = _evidence("How many people were rescued by helicopter alone?", rescue, embedder)
+    assert not d.answer and "its figure is not for the helicopter alone" in {e.why_not for e in evidence}
+    # the exclusive word may come first, and the question in French: the cognate is read as written
+    for question in ("How many people were rescued only by helicopter?",
+                     "Combien de personnes ont été secourues par hélicoptère uniquement ?"):
+        assert not _evidence(question, rescue, embedder)[2].answer, question
+    # without "alone" the joined figure answers; and so does a sentence that also gives the one alone
+    assert _evidence("How many people were rescued by boat or helicopter?", rescue, embedder)[2].answer
+    split = rescue.replace("floors.", "floors, 40 of them by helicopter.")
+    assert _evidence("How many people were rescued by helicopter alone?", split, embedder)[2].answer
+
+
 def test_of_two_sentences_alike_the_one_from_the_better_passage_ranks_first(embedder):
     def passage(doc: str, text: str, score: float) -> Passage:
         return Passage(chunk_id=f"{doc}:0", doc_id=doc, title="Harbour", source=f"{doc}.txt", language="en",
