@@ -611,11 +611,11 @@ def test_a_word_of_the_question_the_source_does_not_say_is_not_pinned_on_it(embe
     assert "tower" in answer.dropped[0]["reason"]
 
 
-def _evidence(question: str, article: str, embedder, language: str = "en"):
+def _evidence(question: str, article: str, embedder, language: str = "en", history=()):
     title, _, _ = article.partition("\n")
     passage = Passage(chunk_id="w:0", doc_id="w", title=title, source="w.txt", language=language, text=article,
                       start=0, end=len(article), score=1.0, similarity=0.5)
-    q = parse_question(question)
+    q = parse_question(question, history)
     evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
     return q, evidence, decide(q, [passage], evidence, POLICY)
 
@@ -726,11 +726,7 @@ def test_who_leads_it_is_answered_by_the_leader_of_what_it_points_to(embedder):
     article = ("Dock strike\n\n"
                "Port director general Hans Ruiter called the strike at Portmere illegal. "
                "DUA secretary-general Marta Kovac said the strike would go on.")
-    title, _, _ = article.partition("\n")
-    passage = Passage(chunk_id="w:0", doc_id="w", title=title, source="w.txt", language="en", text=article,
-                      start=0, end=len(article), score=1.0, similarity=0.5)
-    evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
-    why = {e.text.split()[0]: e.why_not for e in evidence}
+    why = {e.text.split()[0]: e.why_not for e in _evidence("Who is its leader?", article, embedder, history=history)[1]}
     # the port's director leads something else; the union's secretary-general is its leader
     assert why["Port"] == "it is not about DUA" and why["DUA"] == ""
 
