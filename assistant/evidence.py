@@ -113,7 +113,7 @@ def select_evidence(
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         own |= set(offices(own, policy))  # "director general" says who the CEO is
-        if known.leads and any(term_in(w, known.roles) for w in own):
+        if known.leads and any(term_in(w, word_stems(policy.role_nouns)) for w in own):
             own |= known.leads  # "secretary-general of SWIS" says who leads SWIS
         same = bool(question.language) and passage.language == question.language
         if not same:
@@ -172,7 +172,6 @@ class _Known:
         # executive of X?"); a word that asks only who leads is held by any title.
         titles = word_stems(policy.role_nouns) - word_stems(policy.leadership_words)
         self.titles = [t for t in q.topic if t in titles] if q.kind == "person" else []
-        self.roles = word_stems(policy.role_nouns)
         # "Who leads it?": a title says who ("secretary-general of SWIS"); in
         # another question "run" is a verb like any ("services run on AWS").
         self.leads = {t for t in q.topic if t in word_stems(policy.leadership_words)} if q.kind == "person" else set()
