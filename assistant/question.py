@@ -495,12 +495,18 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, l
             s = stem(nxt)
             if s in entity_stems:
                 continue
-            if nxt in STOPWORDS or nxt in policy.auxiliaries:
+            # "Quel *était* le déficit": a verb, not the noun asked for
+            if nxt in STOPWORDS or nxt in policy.auxiliaries or nxt in policy.finite_verbs:
                 return ""
             if nxt in policy.slot_nouns or nxt in ("of", "de"):
                 continue
             after = folded[j + 1:j + 3]
-            if (language == "en" and len(after) == 2 and after[1] in policy.auxiliaries
+            if language == "en" and after and after[0] in policy.role_nouns:
+                return stem(after[0])  # "Which regional *minister*": the title, not its adjective
+            # A noun used as a modifier is singular in English ("*security*
+            # failings"): a plural one is the head ("Which *countries*
+            # initially had ...").
+            if (language == "en" and len(after) == 2 and after[1] in policy.auxiliaries and not _plural(s, [nxt])
                     and after[0] not in STOPWORDS and after[0] not in policy.auxiliaries
                     and after[0] not in policy.slot_nouns):
                 return stem(after[0])

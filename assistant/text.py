@@ -29,7 +29,7 @@ STOPWORDS = frozenset(
     whose when where why how not no nor so than too very just also only own same such both each
     few more most other some any all as up down out off again further once s t d ll m o re ve y
     per via yes one ones get got make made use used using say said says tell told
-    le la les un une des du de d l au aux et ou mais donc or ni car que qui quoi quel quelle quels
+    le la les un une des du de d l j n qu au aux et ou mais donc or ni car que qui quoi quel quelle quels
     quelles dont où ce cet cette ces c ça cela ceci se sa son ses leur leurs lui elle elles il ils
     on nous vous je tu me te mon ma mes ton ta tes notre nos votre vos y en ne pas plus moins
     est sont été être était étaient a ont avait avaient fait faire dans par pour sur avec sans sous
@@ -43,6 +43,12 @@ def fold(text: str) -> str:
     """Lowercase without accents: 'Évalue' -> 'evalue'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Terms are matched folded ("était" -> "etait"), so each stopword is kept in
+# both writings. "été" is no stopword: "l'été" is the summer; the auxiliary
+# in "ont été secourues" is dropped by the question parser.
+STOPWORDS = (STOPWORDS | {fold(w) for w in STOPWORDS}) - {"été", "ete"}
 
 
 @lru_cache(maxsize=65536)

@@ -833,6 +833,18 @@ def test_a_remark_beside_the_question_is_no_part_of_what_it_asks():
     assert parse_question("What security failings did the report list?").category == "failing"
     assert parse_question("Which company built the wall?").category == "company"
     assert parse_question("Which aircraft type is the airline buying?").category == "aircraft"
+    # a modifying noun is singular: a plural one is the head, whatever follows it
+    assert parse_question("Which countries initially had reservations about the text?").category == "country"
+    # a title after its adjective is what is asked for; a verb after "quel" is no category
+    q = parse_question("Which regional minister mediated the talks?")
+    assert (q.kind, q.category) == ("person", "minister")
+    q = parse_question("Quel était le déficit du GHSM en 2025 ?")
+    assert (q.category, q.topic) == ("", ("deficit",))
+
+
+def test_a_stopword_is_one_however_it_is_accented():
+    assert terms("Quel était le déficit ? Qu'étaient-ils devenus ? Très bien.") == ["deficit", "devenus", "bien"]
+    assert "ete" in terms("l'été dernier")  # the summer; "ont été" is dropped by the question parser
 
 
 def test_an_office_is_one_term_however_it_is_written(embedder):
