@@ -433,7 +433,9 @@ class AnswerPolicy:
     with no name outside the question cannot answer it."""
     place_nouns: frozenset[str] = field(default_factory=lambda: _words(
         "country countries city cities town towns place places region regions state states venue venues "
-        "pays ville villes lieu lieux région régions region regions"
+        "pays ville villes lieu lieux région régions region regions "
+        "village villages province provinces district districts county counties municipality municipalities "
+        "neighbourhood neighbourhoods neighborhood neighborhoods commune communes quartier quartiers"
     ))
     """Categories answered by a place: "which countries" is answered by a
     name after "in" / "across", "which company" is not."""

@@ -427,7 +427,9 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "number", []
     if re.search(r"\b(what|which|quel|quelle|in which|in what|en quelle|à quelle|a quelle) (year|date|day|month|time|année|annee|date|jour|mois|heure)\b", joined):
         return "date", []
-    if re.search(r"\b(which|what|quel|quelle|dans quelle|in which|in what) (city|country|town|place|state|region|venue|ville|pays|lieu|région|region)\b", joined):
+    places = {fold(w) for w in policy.place_nouns}  # "in which *village*", "quelles *communes*"
+    if any(w in ("which", "what", "quel", "quelle", "quels", "quelles") and nxt in places
+           for w, nxt in zip(folded, folded[1:])):
         return "place", []
     if re.search(r"\b(which|what|quel|quelle) (person|people|official|personne)\b", joined):
         return "person", []

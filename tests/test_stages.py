@@ -840,6 +840,10 @@ def test_a_remark_beside_the_question_is_no_part_of_what_it_asks():
     assert (q.kind, q.category) == ("person", "minister")
     q = parse_question("Quel était le déficit du GHSM en 2025 ?")
     assert (q.category, q.topic) == ("", ("deficit",))
+    # any place noun of the policy asks for a place, in either language and number
+    for text in ["In which village was the woman found?", "Quelles communes ont été touchées ?",
+                 "Which countries had reservations?", "Dans quelle ville l'entreprise a-t-elle son siège ?"]:
+        assert parse_question(text).kind == "place", text
 
 
 def test_a_stopword_is_one_however_it_is_accented():
