@@ -19,7 +19,7 @@ from .answer import question_language
 from .figures import names, offices, units_asked, word_stems
 from .figures import tokens as figure_tokens
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import ARTICLES, STOPWORDS, fold, sentence_spans, stem, terms, words
+from .text import ARTICLES, STOPWORDS, fold, folded_words, sentence_spans, stem, terms, words
 
 
 # Kinds of answer a question wants. Each later stage checks evidence and
@@ -373,6 +373,8 @@ _POSSESSIVE = re.compile(r"(\w+)['’](?:s\b|(?<=s['’]))")
 """A word in the English possessive: "the tram's", "the doctors'"."""
 _CALLED = re.compile(r"\bcomment s (appelle|appellent)\b")
 """'Comment s'appelle X ?': what X is called, a name (folded words)."""
+_WHICH = frozenset({"which", "what", "quel", "quelle", "quels", "quelles"})
+"""Words that ask which one of a kind: the noun after them names the kind."""
 _DURATION = re.compile(r"\bhow long\b|\bcombien de temps\b|\bdepuis quand\b|\bpendant combien\b|\bdepuis combien\b")
 
 
@@ -427,9 +429,8 @@ def _kind(text: str, folded: list[str], lowered: list[str], policy: AnswerPolicy
         return "number", []
     if re.search(r"\b(what|which|quel|quelle|in which|in what|en quelle|à quelle|a quelle) (year|date|day|month|time|année|annee|date|jour|mois|heure)\b", joined):
         return "date", []
-    places = {fold(w) for w in policy.place_nouns}  # "in which *village*", "quelles *communes*"
-    if any(w in ("which", "what", "quel", "quelle", "quels", "quelles") and nxt in places
-           for w, nxt in zip(folded, folded[1:])):
+    places = folded_words(policy.place_nouns)  # "in which *village*", "quelles *communes*"
+    if any(w in _WHICH and nxt in places for w, nxt in zip(folded, folded[1:])):
         return "place", []
     if re.search(r"\b(which|what|quel|quelle) (person|people|official|personne)\b", joined):
         return "person", []
@@ -481,7 +482,6 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, l
     """The noun right after which/what/quel ("Which AWS chip" -> chip), if any.
     An English noun is the last of a compound, seen where a verb form follows
     it: "What security failings did ..." asks for failings."""
-    wh = {"which", "what", "quel", "quelle", "quels", "quelles"}
     # "What is the name of the lawyer ...", "Comment s'appelle l'avocat ...":
     # the noun whose name is asked.
     for i, w in enumerate(folded[:-1]):
@@ -490,7 +490,7 @@ def _category(folded: list[str], entity_stems: set[str], policy: AnswerPolicy, l
             if nxt and stem(nxt) not in entity_stems and nxt not in policy.auxiliaries:
                 return stem(nxt)
     for i, w in enumerate(folded[:-1]):
-        if w not in wh:
+        if w not in _WHICH:
             continue
         for j in range(i + 1, min(i + 4, len(folded))):
             nxt = folded[j]

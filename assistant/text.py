@@ -51,6 +51,12 @@ def fold(text: str) -> str:
 STOPWORDS = (STOPWORDS | {fold(w) for w in STOPWORDS}) - {"été", "ete"}
 
 
+@lru_cache(maxsize=16)
+def folded_words(ws: frozenset[str]) -> frozenset[str]:
+    """A policy word list folded, worked out once per list."""
+    return frozenset(fold(w) for w in ws)
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light, language-agnostic stem: folded, plural and possessive stripped."""

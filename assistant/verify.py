@@ -23,12 +23,11 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Sequence
 
 from .figures import Quantity, names, quantities, tokens
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import STOPWORDS, fold, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, fold, folded_words, sentence_spans, stem, term_in, terms, words
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _QUOTED = re.compile(r"[\"“«]\s*([^\"”»]{3,}?)\s*[\"”»]")
@@ -138,12 +137,12 @@ def _unreported_speaker(sentence: str, source: str, policy: AnswerPolicy) -> str
     one for a person ("she said") needs a person by a reporting word of the
     source (see `_person_by`); any other is left to the other checks."""
     mine = [fold(w) for w in words(sentence)]
-    speech = _folded(policy.speech_verbs)
+    speech = folded_words(policy.speech_verbs)
     if not speech.intersection(mine):
         return None  # most sentences report no speech: leave the source unread
     source_words = words(source)
     theirs = [stem(w) for w in source_words]
-    reporting = _folded(policy.reporting_words)
+    reporting = folded_words(policy.reporting_words)
     marks = [j for j, w in enumerate(source_words) if fold(w) in reporting]
     for i, w in enumerate(mine):
         if w not in speech:
@@ -174,11 +173,6 @@ def _person_by(ws: list[str], k: int, policy: AnswerPolicy) -> bool:
     return any(fold(w) in policy.person_pronouns or fold(w) in policy.role_nouns
                or j and w[:1].isupper() and fold(w) not in policy.months and fold(w) not in policy.relative_dates
                for j, w in near)
-
-
-@lru_cache(maxsize=16)
-def _folded(ws: frozenset[str]) -> frozenset[str]:
-    return frozenset(fold(w) for w in ws)
 
 
 def _states(ws: list[str], policy: AnswerPolicy) -> bool:
