@@ -24,6 +24,7 @@ class EvalReport:
         ans = [r for r in qa if r["answerable"]]
         unans = [r for r in qa if not r["answerable"]]
         turns = [r for r in self.rows if r["kind"] == "turn"]
+        trap_turns = [r for r in turns if not r["answerable"]]
         cited = [c for r in self.rows if r["answerable"] and r.get("gold") for c in r["cited"]]
         gold_hits = [c for r in self.rows if r["answerable"] and r.get("gold") for c in r["cited"] if c in r["gold"]]
         quotes = [q for r in self.rows for q in r["quotes_ok"]]
@@ -35,6 +36,7 @@ class EvalReport:
             "citation_precision": round(len(gold_hits) / len(cited), 3) if cited else None,
             "quote_validity": round(sum(quotes) / len(quotes), 3) if quotes else None,
             "followup_accuracy": _share(turns, "correct"),
+            "followup_refusals": _share(trap_turns, "refused"),
             "latency_p50": round(statistics.median(lat), 2) if lat else None,
             "latency_p95": round(lat[min(len(lat) - 1, int(0.95 * len(lat)))], 2) if lat else None,
             "questions": len(qa),

@@ -1,6 +1,8 @@
 """Answer figures with the configured model, side by side: the dev sets
-(seeds, EU AI Act, tram, hospital, airline, flood) and the four held-out sets
-(never used for tuning).
+(seeds, EU AI Act, tram, hospital, airline, flood, data breach, drug recall)
+and the six held-out sets (never used for tuning); then, for the topics that
+have them, the follow-up conversations whose later turns the articles half
+the time do not answer (conversations_more.jsonl).
 Prints; asserts nothing.
 
     .venv/bin/python benchmarks/bench_answers.py
@@ -46,10 +48,16 @@ CORPORA = {  # name: (articles, questions, conversations)
 """The dev sets (tuned on): the seeds, the AI Act, the tram, hospital,
 airline, flood, data-breach and drug-recall corpora, with extra questions ("+") for the first two. The held-out
 sets were never tuned on: only their totals were read."""
+FOLLOW_UPS = {name: conversations.with_name("conversations_more.jsonl")
+              for name, (_, _, conversations) in CORPORA.items()
+              if conversations and conversations.with_name("conversations_more.jsonl").exists()}
+"""Six more conversations per topic, half of whose follow-ups the articles
+do not answer ("answerable": false): how often a follow-up about the same
+person or company is refused when it should be (`followup_refusals`)."""
 
 
 def main() -> None:
-    results = {}
+    results, follow_ups = {}, {}
     for name, (folder, qa, conversations) in CORPORA.items():
         with tempfile.TemporaryDirectory() as tmp:
             a = Assistant(data_dir=tmp)
@@ -57,9 +65,16 @@ def main() -> None:
             a.ask("warm-up: what do the articles say?")
             articles = {p.stem: p.read_text() for p in folder.glob("*.txt")}
             results[name] = run_eval(a, qa, conversations, articles).metrics()
+            if name in FOLLOW_UPS:
+                follow_ups[name] = run_eval(a, None, FOLLOW_UPS[name], articles).metrics()
             model = a.settings.chat_model
     print(f"chat model: {model}")
-    keys = list(next(iter(results.values())))
+    _table(results, list(next(iter(results.values()))))
+    print("\nfollow-up traps (conversations_more.jsonl):")
+    _table(follow_ups, ["followup_accuracy", "followup_refusals", "quote_validity", "latency_p50", "turns"])
+
+
+def _table(results: dict[str, dict], keys: list[str]) -> None:
     print(f"{'metric':<20}" + "".join(f"{n:>16}" for n in results))
     for k in keys:
         print(f"{k:<20}" + "".join(f"{str(results[n][k]):>16}" for n in results))

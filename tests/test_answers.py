@@ -256,6 +256,28 @@ def test_eval_floors_on_the_flood_corpus(tmp_path):
     assert m["false_refusals"] <= 0.15 and m["citation_precision"] >= 0.8
 
 
+def test_follow_ups_the_articles_do_not_answer_are_refused(tmp_path):
+    # Six more conversations on each of two dev topics (tests/data/dev2 and
+    # dev5, conversations_more.jsonl, written by a helper who never saw the
+    # code): half of their follow-ups ask about the same man, tram or dam for
+    # what no article says ("Quel âge a-t-il ?", passengers in its first
+    # *week* when the articles count its first day, who *designed* the dam
+    # the articles say was built by a contractor).
+    from assistant.evaluation import run_eval
+
+    for name in ("dev2", "dev5"):
+        corpus = DATA / name / "articles"
+        a = Assistant(data_dir=tmp_path / name)
+        a.ingest([corpus])
+        m = run_eval(a, None, DATA / name / "conversations_more.jsonl",
+                     {p.stem: p.read_text() for p in corpus.glob("*.txt")}).metrics()
+        assert m["turns"] == 18 and m["quote_validity"] == 1.0
+        # Floors below the measured figures in the README (tram 0.83 of the
+        # six refused, 0.67 of all turns right; flood 0.83, 0.72).
+        assert m["followup_refusals"] >= 0.5, name
+        assert m["followup_accuracy"] >= 0.45, name
+
+
 def test_eval_floors_on_the_data_breach_corpus(tmp_path):
     # A seventh topic written by a helper who never saw the code
     # (tests/data/dev6): paraphrased questions, offices written several ways
