@@ -283,7 +283,9 @@ def _why_not(
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").
     if q.carried and not any(term_in(t[-1], window) or term_in(t[-1], near) for t in map(terms, q.carried) if t):
         return "it is not about what the question's pronoun refers to"
-    if q.topic and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
+    # A question whose only word of its own is the kind asked ("Quel âge
+    # a-t-il ?", "Quelle est sa nationalité ?") is on that word's topic too.
+    if (q.topic or q.category) and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
         return "it is about something else"
     # "When will the second line open?" is not answered by "the first tram
     # line opened on Saturday"; "the second half of 2027" ranks no line.
@@ -374,8 +376,18 @@ def _why_not(
             forms = [stem(f), stem(policy.frequency_words[f])]
             if not any(term_in(w, sentence) or not same_language and meaning.held(w, sentence) for w in forms):
                 return f"its figure is not said to be {f}"
-    if q.scope and q.wants_figure and same_language and not all(term_in(t, window) for t in q.scope):
-        return f"its figure is not said to be for the {' / '.join(q.scope)} asked about"
+    # A figure for a span of time says which ("in its first week"); in the
+    # other language, by the word's translation ("semaine" / "week" 0.95,
+    # "semaine" / "day" 0.66: see AnswerPolicy.translation_similarity).
+    # Across languages a year is not looked for, as it is said by a number
+    # as often as by a word ("that year": "en 2024"), nor a month: "the April
+    # agreement" names which agreement, and its month is often only in the
+    # other article's dateline.
+    unsaid = [t for t in q.scope if not term_in(t, window) and (same_language or (
+        t in word_stems(policy.time_units) and t not in word_stems(policy.year_words)))]
+    if unsaid and q.wants_figure and (same_language or not meaning.translated(
+            {w.casefold(): stem(w) for w in words(q.text) if stem(w) in unsaid}, text) >= set(unsaid)):
+        return f"its figure is not said to be for the {' / '.join(unsaid)} asked about"
     new = [t for t in terms(text) if not term_in(t, known.terms)] + sorted(number_values(text, policy) - known.numbers)
     if not new:
         return "it only repeats the question"

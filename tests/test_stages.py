@@ -620,6 +620,36 @@ def _evidence(question: str, article: str, embedder, language: str = "en", histo
     return q, evidence, decide(q, [passage], evidence, POLICY)
 
 
+def test_a_follow_up_asking_only_for_a_kind_is_on_that_kind(embedder):
+    # "Quel âge a-t-il ?" has no word of its own but the kind it asks for: a
+    # sentence about the same man that does not say his age does not answer.
+    history = [{"role": "user", "content": "Who chairs the residents' association?"},
+               {"role": "assistant", "content": "Marc Lenoir chairs the residents' association [1]."}]
+    article = ("Residents demand inquiry\n\n"
+               "Marc Lenoir, who chairs the residents' association, said it represents more than 900 households.")
+    q, evidence, d = _evidence("Quel âge a-t-il ?", article, embedder, history=history)
+    assert q.follow_up and q.category == "age" and not q.topic
+    assert not d.answer and evidence[0].why_not == "it is about something else"
+    aged = article + " Lenoir, aged 61, has lived on the riverbank since 1988."
+    q, evidence, d = _evidence("Quel âge a-t-il ?", aged, embedder, history=history)
+    assert d.answer and "aged 61" in d.evidence[0].text
+
+
+def test_a_figure_for_a_span_of_time_says_that_span_in_either_language(embedder):
+    # "sa première semaine": a count for the opening day is not one for the
+    # first week, in an English article as in a French one.
+    history = [{"role": "user", "content": "Combien de passagers le tramway a-t-il transportés le premier jour ?"},
+               {"role": "assistant", "content": "The Lorient tram carried 52,000 passengers on its opening day [1]."}]
+    question = "Et combien de passagers a-t-il transportés au cours de sa première semaine ?"
+    article = "Lorient tram opens\n\nThe Lorient tram transported 52,000 passengers on its opening day."
+    q, evidence, d = _evidence(question, article, embedder, history=history)
+    assert q.scope == ("semaine",)
+    assert not d.answer and "semaine" in evidence[0].why_not
+    weekly = article + " In its first week, the Lorient tram transported 230,000 passengers."
+    q, evidence, d = _evidence(question, weekly, embedder, history=history)
+    assert d.answer and "230,000" in d.evidence[0].text
+
+
 def test_who_did_one_deed_is_not_who_did_another(embedder):
     article = ("Harbour works finished\n\n"
                "The Kessel tunnel was built between 2001 and 2004 by the contractor Strabag Nord. "
