@@ -3,7 +3,6 @@ standard refusal, in the language of the question."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -118,9 +117,3 @@ def _identifier():
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     identifier.set_languages(_LANGS)
     return identifier
-
-
-def renumber(text: str, offset: int) -> str:
-    """`text` with each citation marker [n] moved to [n + offset]."""
-    return re.sub(r"\[(\d+)\]", lambda m: f"[{int(m.group(1)) + offset}]", text)
-

@@ -10,14 +10,14 @@ added verbatim; when none survive, the evidence answers verbatim.
 from __future__ import annotations
 
 import re
-from typing import Callable
+from typing import Callable, Sequence
 
 from .answer import CONFLICT_BETWEEN, CONFLICT_NOTE, Answer, Citation
 from .evidence import Evidence
 from .figures import fits_kind, names, number_values, undated
 from .policy import AnswerPolicy
 from .question import Question
-from .text import fold, plain, term_in, terms, words
+from .text import fold, plain, sentence_spans, term_in, terms, words
 from .verify import Verdict, split_claims
 
 _BULLET = re.compile(r"^(?:[-*•–]|\d+[.)])\s+")
@@ -27,13 +27,20 @@ class Assembler:
     """Collects verified sentences for one answer, yielding each as a piece."""
 
     def __init__(self, question: Question, evidence: list[Evidence], policy: AnswerPolicy,
-                 doc_terms: Callable[[str], set[str]]) -> None:
+                 doc_terms: Callable[[str], set[str]], earlier: Sequence[Citation] = ()) -> None:
+        """`earlier`: the citations the answer already holds, when this is a
+        later part of a several-part question. Numbers go on from theirs, and
+        evidence one of them quoted keeps its number and is not quoted again
+        ("Which insurer ..., and how much does it expect to pay out?", both
+        answered by one lead)."""
         self.question = question
         self.evidence = evidence
         self.policy = policy
         self.doc_terms = doc_terms
         self.pieces: list[str] = []
         self.numbers: dict[int, int] = {}  # evidence index (1-based) -> number shown
+        self.earlier = {(c.doc_id, c.start, c.end): c.number for c in earlier}
+        self.first = max(self.earlier.values(), default=0) + 1  # the number this part's first new citation gets
         self.kept: list[str] = []
         self.cites: dict[int, list[str]] = {}  # evidence index (1-based) -> kept sentences resting on it
         self.dropped: list[dict[str, str]] = []
@@ -105,6 +112,9 @@ class Assembler:
             chosen = self._extractive()
             first = chosen[0][1]
             for i, e in chosen:
+                if self._quoted_before(i):
+                    self._number(i)
+                    continue
                 text = _with_marker(e.text, self._number(i))
                 if not self.conflict and e is not first and _pinned(e, self.question, self.policy) \
                         and _disagree(first, e, self.doc_terms, self.question, self.policy):
@@ -130,11 +140,11 @@ class Assembler:
                 # files and 2.7 million payroll records").
                 figures = number_values(claim, self.policy)
                 figures_asked = self.question.wants_figure or self.question.kind == "date" or self.question.is_list
-                if missing and (not missing & figures and self._copied(i, claim)
+                if missing and (self._quoted_before(i) or not missing & figures and self._copied(i, claim)
                                 or missing <= figures and not figures_asked and self._clause_copied(i, e.text)):
                     continue
                 if missing:
-                    out.append(self._add(_with_marker(e.text, self._number(i))))
+                    out.append(self._add(_with_marker(self._unrepeated(e.text), self._number(i))))
                     said |= _said([e.text], self.policy)
         used = sorted(self.numbers)
         if self.conflict or not used:
@@ -175,7 +185,8 @@ class Assembler:
         shown_names = self._own_names | {fold(w) for piece in self.pieces for w in words(piece)}
         shown = [self.evidence[i - 1] for i in self.numbers]
         for i, e in enumerate(self.evidence[1:], start=2):
-            if i in self.numbers or not e.answers or e.rank < best.rank - self.policy.on_topic_margin \
+            if i in self.numbers or self._quoted_before(i) or not e.answers \
+                    or e.rank < best.rank - self.policy.on_topic_margin \
                     or best.same_language and not e.same_language:
                 continue
             if any(c.doc_id == e.doc_id and c.start < e.end and e.start < c.end for c in shown):
@@ -213,6 +224,23 @@ class Assembler:
         return any(len(words(s)) >= self.policy.min_unit_words and plain(s) in source
                    for s in self.cites.get(index, []))
 
+    def _unrepeated(self, text: str) -> str:
+        """`text` without an opening or closing sentence that a kept sentence
+        already says word for word: the model copied one sentence of a
+        two-sentence unit, and quoting the unit whole would show it twice.
+        What is left is still one run of the article's words."""
+        spans = sentence_spans(text)
+        said = [plain(s) for s in self.kept]
+
+        def shown(span: tuple[int, int]) -> bool:
+            return any(plain(text[span[0]:span[1]]) in s for s in said)
+
+        while len(spans) > 1 and shown(spans[0]):
+            spans = spans[1:]
+        while len(spans) > 1 and shown(spans[-1]):
+            spans = spans[:-1]
+        return text[spans[0][0]:spans[-1][1]] if spans else text
+
     def _extractive(self) -> list[tuple[int, Evidence]]:
         """The best evidence verbatim; for a list question, more evidence that
         names things the first does not."""
@@ -240,8 +268,15 @@ class Assembler:
 
     def _number(self, index: int) -> int:
         if index not in self.numbers:
-            self.numbers[index] = len(self.numbers) + 1
+            e = self.evidence[index - 1]
+            new = sum(n >= self.first for n in self.numbers.values())
+            self.numbers[index] = self.earlier.get((e.doc_id, e.start, e.end), self.first + new)
         return self.numbers[index]
+
+    def _quoted_before(self, index: int) -> bool:
+        """Whether an earlier part of the question quoted evidence `index`."""
+        e = self.evidence[index - 1]
+        return (e.doc_id, e.start, e.end) in self.earlier
 
     def _add(self, text: str) -> str:
         piece = text if not self.pieces else " " + text

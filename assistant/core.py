@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
-from .answer import UNANSWERED_PART, Answer, Citation, refusal_text, renumber
+from .answer import UNANSWERED_PART, Answer, Citation, refusal_text
 from .assemble import Assembler
 from .conversation import validate_history
 from .decide import decide
@@ -143,23 +143,24 @@ class Assistant:
                                                                    {"role": "assistant", "content": a.text})]
             held: list[str] = []
             answer = None
-            for item in self._stream_one(part, history, where, k):
+            # Numbered on from the earlier parts' citations (see Assembler).
+            for item in self._stream_one(part, history, where, k, earlier=citations):
                 if isinstance(item, Answer):
                     answer = item
                 elif answer is None and not held:
                     held.append(item)  # a refusal comes as one piece: wait for the Answer to know
                 else:
                     for piece in held + [item]:
-                        yield self._part_piece(piece, len(citations), pieces)
+                        yield self._part_piece(piece, pieces)
                     held = []
             assert answer is not None
             answers.append(answer)
             if answer.refused:
                 continue
             for piece in held:
-                yield self._part_piece(piece, len(citations), pieces)
-            mapping = {c.number: c.number + len(citations) for c in answer.citations}
-            citations += [dataclasses.replace(c, number=mapping[c.number]) for c in answer.citations]
+                yield self._part_piece(piece, pieces)
+            numbered = {c.number for c in citations}
+            citations += [c for c in answer.citations if c.number not in numbered]
         answered = [a for a in answers if not a.refused]
         first = answers[0]
         if not answered:
@@ -169,7 +170,7 @@ class Assistant:
         for a in answers:
             if a.refused:
                 note = UNANSWERED_PART.get(first.language, UNANSWERED_PART["en"]).format(part=a.question)
-                yield self._part_piece(note, len(citations), pieces)
+                yield self._part_piece(note, pieces)
         yield Answer(
             question=text, text="".join(pieces), refused=False, citations=citations, mode=answered[0].mode,
             language=first.language, query=" | ".join(a.query for a in answers),
@@ -178,16 +179,15 @@ class Assistant:
             conflict=any(a.conflict for a in answered), timings=_summed(answers))
 
     @staticmethod
-    def _part_piece(piece: str, offset: int, pieces: list[str]) -> str:
-        """`piece` with its citation numbers moved past the earlier parts', and
-        a space before it when something was said already."""
-        piece = renumber(piece, offset)
+    def _part_piece(piece: str, pieces: list[str]) -> str:
+        """`piece` with a space before it when something was said already."""
         if pieces and not pieces[-1].endswith(" ") and not piece.startswith(" "):
             piece = " " + piece
         pieces.append(piece)
         return piece
 
-    def _stream_one(self, text: str, turns: list[dict[str, str]], where: Where, k: int) -> Iterator[str | Answer]:
+    def _stream_one(self, text: str, turns: list[dict[str, str]], where: Where, k: int,
+                    earlier: Sequence[Citation] = ()) -> Iterator[str | Answer]:
         policy = self.settings.answer_policy
         clock = _Clock()
         q = parse_question(text, turns, policy)
@@ -216,7 +216,7 @@ class Assistant:
             yield answer.text
             yield answer
             return
-        assembler = Assembler(q, decision.evidence, policy, self.library.lexical.doc_terms)
+        assembler = Assembler(q, decision.evidence, policy, self.library.lexical.doc_terms, earlier)
         model = self.model
         shown = decision.evidence[: policy.prompt_evidence]
         messages, n_used = prompt_for(text, [e.text for e in shown], q.language, model,

@@ -30,6 +30,8 @@ def assert_grounded(answer: Answer, articles: dict[str, str] = ARTICLES) -> None
     for c in answer.citations:
         assert _fold(c.quote) in _fold(articles[Path(c.source).stem])
         assert c.context[c.start - c.context_start : c.end - c.context_start] == c.quote
+    said = [_fold(s) for s in re.split(r"(?<=[.!?])\s+", re.sub(r" \[\d+\]", "", answer.text))]
+    assert len(said) == len(set(said)), answer.text  # no sentence is shown twice
 
 
 QA = [json.loads(l) for l in (DATA / "dev_qa.jsonl").read_text().splitlines() if l.strip()]

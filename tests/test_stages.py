@@ -550,6 +550,44 @@ def test_assembly_quotes_cited_evidence_whose_figures_the_model_left_out(embedde
     assert answer.text.startswith("It will open a blade factory [1].") and plans[:-1] + " [1]." in answer.text
 
 
+def test_a_quote_is_never_shown_twice(embedder):
+    from assistant.answer import Answer, Citation
+
+    base = _decide("Where will Nordvent open a blade factory?", embedder).evidence[0]
+    pair = ("Karen Holm will step down in May, the board said. "
+            "She will be replaced by Lars Berg, head of the Aarhus plant.")
+    unit = dataclasses.replace(base, text=pair, start=0, end=len(pair))
+    # the model copied one sentence of a two-sentence unit: the other follows alone
+    answer = _answer_from("What did the board say about Karen Holm?", [unit],
+                          "Karen Holm will step down in May, the board said [1].")
+    assert answer.text == ("Karen Holm will step down in May, the board said [1]. "
+                           "She will be replaced by Lars Berg, head of the Aarhus plant [1].")
+    assert answer.citations[0].quote == pair  # the citation still quotes the whole unit
+
+    # a later part of a several-part question: what an earlier part quoted keeps its number and
+    # is not quoted again; new evidence is numbered on
+    plans = "It employs 29,000 people and will open a blade factory in Szczecin in 2027."
+    other = dataclasses.replace(base, text=plans, start=200, end=200 + len(plans))
+    earlier = [Citation(number=1, doc_id=unit.doc_id, title="", source="", quote=pair, start=0, end=len(pair),
+                        context=pair, context_start=0)]
+
+    def part(evidence, reply=""):
+        assembler = Assembler(parse_question("Who will replace her?"), evidence, POLICY, lambda _d: set(), earlier)
+        pieces = [p for v in (verify(reply, [e.text for e in evidence], POLICY) if reply else ())
+                  for p in [assembler.offer(v)] if p]
+        pieces += assembler.finish()
+        answer = Answer(question="", text="", refused=True)
+        assembler.fill(answer)
+        return pieces, answer
+
+    pieces, answer = part([unit])
+    assert pieces == [] and [c.number for c in answer.citations] == [1]
+    pieces, answer = part([unit], "She will be replaced by Lars Berg [1].")
+    assert pieces == ["She will be replaced by Lars Berg [1]."]
+    pieces, _ = part([other, unit])
+    assert pieces == [plans[:-1] + " [2]."]
+
+
 def test_a_sentence_the_length_limit_cuts_is_never_shown_cut():
     from assistant.generate import sentences
 
