@@ -23,6 +23,7 @@ it, and a lead paragraph under a dateline carries the dateline.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -242,7 +243,7 @@ def _why_not(
     # matched (see select_evidence), not by a common word sharing its first
     # letters ("Pharmadis" is not "pharmacies"); across languages a cognate
     # says it ("européenne", "European").
-    in_window = [e for e in q.entities if e in short or all(
+    in_window = [e for e in q.entities if e in short or e in q.text and _shortened(e, text, policy) or all(
         t in window or not same_language and term_in(t, window) for t in terms(e))]
     for e in q.entities:
         if e not in in_window and not all(term_in(t, article) for t in terms(e)):
@@ -394,6 +395,25 @@ def _why_not(
     return ""
 
 
+def _shortened(name: str, text: str, policy: AnswerPolicy) -> bool:
+    """Whether `text` names `name`, a name of several words, by part of it
+    ("Corvalis" for "Corvalis Pharma", "Estrémont" for "Laboratoires
+    Estrémont"): a run of capitalized words all of which are the name's."""
+    own = [fold(w) for w in words(name)]
+    if len(own) < 2:
+        return False
+    generic = STOPWORDS | policy.named_categories | policy.role_nouns
+    run: list[str] = []
+    for w in words(text) + [""]:
+        if w[:1].isupper():
+            run.append(fold(w))
+            continue
+        if run and set(run) <= set(own) and not set(run) <= generic:
+            return True
+        run = []
+    return False
+
+
 def _joined_only(text: str, term: str, policy: AnswerPolicy) -> bool:
     """Whether `text` says `term` and says it only joined to another thing
     ("by boat *or helicopter*", "helicopters and boats")."""
@@ -458,7 +478,14 @@ def _deed_without_doer(text: str, verb: str, policy: AnswerPolicy) -> bool:
         head = text[:m.start()].rstrip()
         previous = fold(next(iter(WORD.findall(head)[-1:]), ""))
         after = [fold(w) for w in WORD.findall(text[m.end():])][:policy.agent_verb_window]
-        apposed = head.endswith(",") and bool(after) and (after[0].isdigit() or after[0] in policy.circumstance_words)
+        # "X, founded in 2004, employs ...": one comma opens the participle's
+        # clause. Two close a name's apposition, and the verb is the
+        # sentence's own, its doer just before: "Corvalis Pharma's chief
+        # operating officer, Pieter Vanhoutte, resigned on Thursday". A
+        # dateline's commas ("NAMUR, Belgium, Feb. 25 (Wire) - ") count for nothing.
+        clause = re.split(r"\s[-–—]\s", head)[-1]
+        apposed = head.endswith(",") and clause.count(",") % 2 == 1 and bool(after) and (
+            after[0].isdigit() or after[0] in policy.circumstance_words)
         if not (apposed or previous in policy.passive_auxiliaries) or any(w in policy.agent_markers for w in after):
             return False
     return found

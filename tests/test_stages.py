@@ -1084,6 +1084,27 @@ def test_a_deed_said_without_its_doer_names_no_doer(embedder):
     q, evidence, d = _evidence("Who founded Veltrane?", article, embedder)
     assert not d.answer and next(e for e in evidence if "2004" in e.text).why_not == "it does not say who founded"
     assert _evidence("Who founded Quadrix?", article, embedder)[2].answer
+    # two commas close a name's apposition: the verb after them is the sentence's own, its doer the name
+    resigned = ("Syrup recall\n\n"
+                "Corvalis Pharma's chief operating officer, Pieter Vanhoutte, resigned on Thursday, a day after "
+                "the inspectors' report.")
+    q, evidence, d = _evidence("Who resigned as Corvalis Pharma's chief operating officer?", resigned, embedder)
+    assert d.answer and "Vanhoutte" in d.evidence[0].text
+
+
+def test_a_name_of_several_words_is_named_by_part_of_it(embedder):
+    article = ("Syrup recall widens\n\n"
+               "Corvalis Pharma recalled 27 batches of its fever syrup on Tuesday. "
+               "Inspectors found a leak in the purified-water circuit of its plant. "
+               "Parents were told to return the bottles to pharmacies. "
+               "Corvalis, which is headquartered in Namur, employs about 3,400 people. "
+               "The rival firm Estrémont Pharma, based in Lyon, employs about 900 people.")
+    q, evidence, d = _evidence("In which city is Corvalis Pharma headquartered?", article, embedder)
+    assert d.answer and "Namur" in d.evidence[0].text  # "Corvalis" names it
+    q, evidence, d = _evidence("How many people does Corvalis Pharma employ?", article, embedder)
+    assert d.answer and "3,400" in d.evidence[0].text
+    # "Estrémont Pharma" shares a word with the name, and is another name
+    assert not any(e.answers for e in evidence if "900" in e.text)
 
 
 def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
