@@ -36,7 +36,7 @@ from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specif
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
-from .text import STOPWORDS, WORD, fold, plain, same_term, sentence_spans, stem, term_in, terms, words
+from .text import STOPWORDS, WORD, fold, folded_words, plain, same_term, sentence_spans, stem, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -402,13 +402,13 @@ def _shortened(name: str, text: str, policy: AnswerPolicy) -> bool:
     own = [fold(w) for w in words(name)]
     if len(own) < 2:
         return False
-    generic = STOPWORDS | policy.named_categories | policy.role_nouns
+    categories, roles = folded_words(policy.named_categories), folded_words(policy.role_nouns)
     run: list[str] = []
     for w in words(text) + [""]:
         if w[:1].isupper():
             run.append(fold(w))
             continue
-        if run and set(run) <= set(own) and not set(run) <= generic:
+        if run and set(run) <= set(own) and not all(r in STOPWORDS or r in categories or r in roles for r in run):
             return True
         run = []
     return False
