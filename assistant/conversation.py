@@ -94,9 +94,12 @@ def _last_turn(history: Sequence[dict], policy: AnswerPolicy) -> tuple[list[str]
     if last_user is None:
         return [], [], [], False
     text = history[last_user]["content"]
-    own = _names(text, policy)
     earlier = history[max(0, last_user - 2 * _INHERIT_TURNS):last_user]
     asked = parse_question(text, earlier, policy)
+    # A word capitalized only because it opens the question ("Depuis quand
+    # ...", "Selon lui, ...") is no name: the question's parse knows its names.
+    named_words = {fold(w) for e in asked.entities for w in WORD.findall(e)}
+    own = [n for n in _names(text, policy) if {fold(w) for w in WORD.findall(n)} & named_words]
     inherited = [n for n in asked.carried if n not in own] if not own else []
     given: list[str] = []
     if last_user + 1 < len(history) and history[last_user + 1]["role"] == "assistant":

@@ -1135,6 +1135,10 @@ def test_a_pronoun_points_past_datelines_refusals_and_nameless_follow_ups():
     assert carried_names(turns(*union, "Who is its leader?", refused))[:3] == ["Syndicat Wallon", "Infirmiers", "SWIS"]
     # a refusal's headlines are not what was talked about
     assert carried_names(turns("Separately, where does Ardenne Mutuelle work?", refused)) == ["Ardenne Mutuelle"]
+    # a word capitalized only because it opens the question is no name
+    asked = turns("Qui préside l'ACDP ?", "Marie Lemaire préside l'ACDP [1].",
+                  "Depuis quand est-elle à la tête de l'autorité ?", refused)
+    assert "Depuis" not in carried_names(asked) and carried_names(asked)[:2] == ["Marie Lemaire", "ACDP"]
     # "Who is X?" asks about its own name: that name stays first
     assert carried_names(turns("Who is Benoit Dupin?", "Benoit Dupin is Apple's director [1]."))[0] == "Benoit Dupin"
 
