@@ -32,11 +32,11 @@ import numpy as np
 
 from .embedder import Embedder
 from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, is_year, names, number_values,
-                      offices, span_contexts, word_stems, years_by)
+                      offices, span_contexts, undated, word_stems, years_by)
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
-from .text import STOPWORDS, WORD, fold, folded_words, plain, same_term, sentence_spans, stem, term_in, terms, words
+from .text import ARTICLES, STOPWORDS, WORD, fold, folded_words, plain, same_term, sentence_spans, stem, term_in, terms, words
 
 Preceding = Callable[[Passage], "tuple[int, str] | None"]
 
@@ -134,7 +134,7 @@ def select_evidence(
         if question.carried and passage.chunk_id not in nearby:
             nearby[passage.chunk_id] = set(terms(passage.text))
         why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning,
-                       nearby.get(passage.chunk_id, window), set(terms(before)))
+                       nearby.get(passage.chunk_id, window), set(terms(before)), f"{passage.title}. {passage.text}")
         specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
@@ -231,7 +231,7 @@ def _acronyms(q: Question) -> list[tuple[str, set[str], set[str]]]:
 def _why_not(
     q: Question, known: _Known, text: str, window: set[str], article: set[str], dense: float,
     weights: dict[str, float], same_language: bool, policy: AnswerPolicy, meaning: "_Meaning", near: set[str],
-    before: set[str],
+    before: set[str], context: str,
 ) -> str:
     """'' when the unit answers the question, else the first reason it doesn't."""
     sentence = set(terms(text))  # the unit's own words, without its headline
@@ -284,6 +284,16 @@ def _why_not(
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").
     if q.carried and not any(term_in(t[-1], window) or term_in(t[-1], near) for t in map(terms, q.carried) if t):
         return "it is not about what the question's pronoun refers to"
+    # A follow-up's pronoun points to what the last turn was about: a
+    # sentence that opens on another name and names none of those is about
+    # that other one ("Veltrane, founded in 2004, ..." when "it" is the
+    # hospital group). A name asked for may open its sentence, so "who" and
+    # "which" questions are left to the checks above.
+    if q.pointed and q.kind not in ("person", "choice"):
+        opening = _opening_name(text, context, policy)
+        pointed = _own_words(q.pointed, policy)
+        if opening and not set(opening) & (pointed | q.name_words) and not pointed & {fold(w) for w in words(text)}:
+            return f"it is about {' '.join(opening)}, not {q.pointed[0]}"
     # A question whose only word of its own is the kind asked ("Quel âge
     # a-t-il ?", "Quelle est sa nationalité ?") is on that word's topic too.
     if (q.topic or q.category) and not _topic_held(q, window, dense, weights, same_language, policy, meaning):
@@ -393,6 +403,53 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _own_words(names: Sequence[str], policy: AnswerPolicy) -> set[str]:
+    """The folded words of `names` that tell one name from another: not
+    "Group" or "the", which many names share."""
+    generic = STOPWORDS | folded_words(policy.named_categories) | folded_words(policy.role_nouns)
+    return {fold(w) for n in names for w in words(n)} - generic
+
+
+def _opening_name(text: str, context: str, policy: AnswerPolicy) -> list[str]:
+    """The name a sentence opens on, its subject, as folded words: "Veltrane,
+    founded in 2004, employs ...", "The Groupe Hospitalier Sambre-Meuse
+    (GHSM), which runs ...", or the name after a short opening phrase set off
+    by a comma ("Arrivé dans l'entreprise en 2022, M. Verbeke quitte ...").
+    One capitalized word at the start is a name only when `context`, its
+    passage, also writes it capitalized inside a sentence: "Deliveries are
+    due" opens on no name. [] when the sentence opens otherwise."""
+    body = undated(text, policy)
+    ws = list(WORD.finditer(body))
+
+    def run_at(i: int) -> list[str]:
+        if i < len(ws) and fold(ws[i].group()) in ARTICLES:
+            i += 1
+        first = i
+        run: list[str] = []
+        while i < len(ws) and ws[i].group()[:1].isupper() and (
+                not run or not body[ws[i - 1].end():ws[i].start()].strip(" .-'’")):
+            run.append(ws[i].group())
+            i += 1
+        # "In Lyon, ..." opens on a preposition; "M. Verbeke" on a title
+        titled = len(run) > 1 and body[ws[first].end():ws[first].end() + 1] == "."
+        if not run or fold(run[0]) in STOPWORDS and not titled:
+            return []
+        folded = [fold(w) for w in run]
+        if all(f in policy.months or f in policy.relative_dates for f in folded):
+            return []
+        if len(run) == 1 and not re.search(rf"[\w,;:]\s+{re.escape(run[0])}\b", context):
+            return []
+        return folded
+
+    opening = run_at(0)
+    if opening or not ws or fold(ws[0].group()) in policy.anaphors:
+        return opening
+    comma = body.find(",")
+    if 0 < comma and len(WORD.findall(body[:comma])) <= policy.opening_phrase_words:
+        return run_at(next((i for i, m in enumerate(ws) if m.start() > comma), len(ws)))
+    return []
 
 
 def _shortened(name: str, text: str, policy: AnswerPolicy) -> bool:

@@ -522,6 +522,11 @@ class AnswerPolicy:
     that says so ("... out of its €31 million recall budget, a spokeswoman
     said, without giving a figure") does not give the figure asked about;
     its other figures are other things'."""
+    opening_phrase_words: int = 8
+    """A sentence may open with a short phrase set off by a comma before its
+    subject ("Arrivé dans l'entreprise en 2022, M. Verbeke quitte ...", "In
+    a statement on Monday, Veltrane said ..."); a longer one before the first
+    comma is the sentence itself, and the name after it is not its subject."""
     weak_anaphors: frozenset[str] = field(default_factory=lambda: _words("that there"))
     """Anaphors too often something else ("said *that*", "*there* are") to
     show, inside a sentence, that it points back."""

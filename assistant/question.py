@@ -89,6 +89,12 @@ class Question:
     conversation's last turn is about, one of which the answer's sentence
     must name. The leader of another body in the same passage (the hospital
     network's director, when "its" is the nurses' union) is no answer."""
+    pointed: tuple[str, ...] = ()
+    """For a follow-up: the names its pronoun points to, those the
+    conversation's last turn is about (see conversation.referred_names). A
+    sentence that opens on another name, and names none of these, is about
+    that other one: "Veltrane, founded in 2004" does not say when "it" was
+    founded when "it" is the hospital group asked about just before."""
     relation: str = ""
     """For "who" and "which X": the stem of the verb that ties the one asked
     for to the rest ("Who *designed* the A220?", "Quelle entreprise a
@@ -180,12 +186,13 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         if carried:
             query = f"{text} ({' '.join(carried)})"
     holder = _holder(tokens, folded, entities, kind, policy)
-    referents: tuple[str, ...] = ()
-    if follow_up and kind == "person" and not holder and any(
-            f in policy.role_nouns or f in policy.leadership_words for f in folded):
+    pointed: tuple[str, ...] = ()
+    if follow_up:
         from .conversation import referred_names
 
-        referents = tuple(n for n in referred_names(history, policy) if not any(c.isdigit() for c in n))
+        pointed = tuple(n for n in referred_names(history, policy) if not any(c.isdigit() for c in n))
+    referents = pointed if follow_up and kind == "person" and not holder and any(
+        f in policy.role_nouns or f in policy.leadership_words for f in folded) else ()
     return Question(
         text=text, language=language, kind=kind, entities=entities, topic=topic, attribute=attribute,
         category=category, is_list=is_list, is_request=is_request(text, policy), follow_up=follow_up,
@@ -200,7 +207,7 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
         possessors=tuple(dict.fromkeys(stem(m.group(1)) for m in _POSSESSIVE.finditer(text)
                                        if m.group(1).islower() and stem(m.group(1)) in topic)),
         relation=_relation(tokens, folded, kind, topic, policy),
-        holder=holder, referents=referents,
+        holder=holder, referents=referents, pointed=pointed,
         alone=_restricted(folded, topic, policy),
         quoted=tuple(dict.fromkeys(t for m in _QUOTED.finditer(text) for t in terms(m.group(1)))),
     )

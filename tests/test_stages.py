@@ -1107,6 +1107,30 @@ def test_a_name_of_several_words_is_named_by_part_of_it(embedder):
     assert not any(e.answers for e in evidence if "900" in e.text)
 
 
+def test_a_follow_up_pronoun_is_not_answered_by_a_sentence_about_another_name(embedder):
+    from assistant.evidence import _opening_name
+
+    history = [{"role": "user", "content": "How many hospitals does Clarimont Hospital Group run?"},
+               {"role": "assistant", "content": "Clarimont runs 11 hospitals in the region [1]."}]
+    article = ("Hospital group sues its software supplier\n\n"
+               "Clarimont Hospital Group, which runs 11 hospitals, is suing its supplier Veltrane. "
+               "Veltrane, founded in 2004, employs about 3,400 people.")
+    q, evidence, d = _evidence("When was it founded?", article, embedder, history=history)
+    assert q.pointed == ("Clarimont Hospital Group",) and not d.answer
+    assert next(e for e in evidence if "2004" in e.text).why_not == "it is about veltrane, not Clarimont Hospital Group"
+    founded = article + " The group itself was founded in 1987 by three Lyon surgeons."
+    q, evidence, d = _evidence("When was it founded?", founded, embedder, history=history)
+    assert d.answer and "1987" in d.evidence[0].text
+    # the subject may follow a short opening phrase, or a title; a common
+    # word that opens a sentence is no name
+    context = "Les comptes\n\nLe directeur, M. Verbeke, a parlé. Les livraisons de Veltrane commencent."
+    assert _opening_name("Arrivé dans l'entreprise en 2022, M. Verbeke quitte ses fonctions.", context, POLICY) == [
+        "m", "verbeke"]
+    assert _opening_name("LYON, Feb 9 (Newswire) - Veltrane said on Monday ...", context, POLICY) == ["veltrane"]
+    assert _opening_name("Deliveries are due to begin in 2027.", "Deliveries are due. Air Leman said so.", POLICY) == []
+    assert _opening_name("He will be replaced by Sabine Kroll, the board said.", context, POLICY) == []
+
+
 def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
     from assistant.conversation import carried_names
 
