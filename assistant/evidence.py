@@ -32,7 +32,7 @@ import numpy as np
 
 from .embedder import Embedder
 from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, is_year, names, number_values,
-                      offices, span_contexts, undated, word_stems, years_by)
+                      offices, placed_words, span_contexts, undated, word_stems, years_by)
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
@@ -284,6 +284,14 @@ def _why_not(
     # A name of several words is found by its last ("Dupin" for "Benoit Dupin").
     if q.carried and not any(term_in(t[-1], window) or term_in(t[-1], near) for t in map(terms, q.carried) if t):
         return "it is not about what the question's pronoun refers to"
+    # "Who designed the A220?" is not answered by "..., chief executive Sophie
+    # Marchetti told a news conference": whoever a sentence has speaking is
+    # its source, not the doer of a deed it does not name. A verb of speech
+    # asked about ("Who called the strike irresponsible?") is the deed.
+    if q.relation and q.kind in ("person", "choice") and not term_in(q.relation, word_stems(policy.reporting_words)) \
+            and not (term_in(q.relation, window) or meaning.held(q.relation, sentence, not same_language)) \
+            and _speakers_only(text, known.words, policy):
+        return f"it names only who spoke, not who {q.relation}"
     # A follow-up's pronoun points to what the last turn was about: a
     # sentence that opens on another name and names none of those is about
     # that other one ("Veltrane, founded in 2004, ..." when "it" is the
@@ -403,6 +411,33 @@ def _why_not(
     if not new:
         return "it only repeats the question"
     return ""
+
+
+def _speakers_only(text: str, question_names: set[str], policy: AnswerPolicy) -> bool:
+    """Whether every name `text` gives, other than the question's and places
+    ("near Geneva Airport"), stands by a reporting word: "Marchetti told",
+    "said Marc Delacroix", "according to CNBC". False when it gives none.
+    A capitalized word opening the sentence alone ("Deliveries are due") is
+    no name, unless it is said to speak ("Marchetti said")."""
+    body = undated(text, policy)
+    toks = [fold(w) for w in words(body)]
+    written = words(body)
+    reporting = folded_words(policy.reporting_words)
+    placed = placed_words(body, policy)
+    runs: list[tuple[int, int]] = []
+    i = 0
+    while i < len(written):
+        j = i
+        while j < len(written) and written[j][:1].isupper() and toks[j] not in STOPWORDS and toks[j] not in policy.role_nouns:
+            j += 1
+        alone = i == 0 and j == 1 and not (len(toks) > 1 and toks[1] in reporting)  # "Marchetti said" names her
+        if j > i and not alone and not any(
+                toks[k] in question_names or toks[k] in placed or toks[k] in policy.months for k in range(i, j)):
+            runs.append((i, j))
+        i = max(j, i + 1)
+    near = policy.speaker_window
+    return bool(runs) and all(any(w in reporting for w in toks[max(0, a - near):a] + toks[b:b + near])
+                              for a, b in runs)
 
 
 def _own_words(names: Sequence[str], policy: AnswerPolicy) -> set[str]:

@@ -294,7 +294,7 @@ def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
     return any(n not in known and n not in policy.relative_dates and n not in policy.months for n in found[1:] or found)
 
 
-def _placed(text: str, policy: AnswerPolicy) -> set[str]:
+def placed_words(text: str, policy: AnswerPolicy) -> set[str]:
     """The capitalized words right after a locative ("in Lyon", "at the Saint-Lambert
     Hospital", "à Namur"), folded: places, not people."""
     toks = tokens(text)
@@ -497,11 +497,11 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
         # A person is not written in capitals: "GHSM" names an organisation;
         # nor put in a place: "the court in Lyon", "à Namur".
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
-        return _names_other(text, question_names | acronyms | _placed(text, policy) | _articled(text, policy), policy)
+        return _names_other(text, question_names | acronyms | placed_words(text, policy) | _articled(text, policy), policy)
     if kind == "choice" and category and category in word_stems(policy.named_categories):
         # "which company": answered by a name, and not by a place ("felt
         # across Wallonia") unless a place is asked for ("which countries")
-        placed = set() if category in word_stems(policy.place_nouns) else _placed(text, policy)
+        placed = set() if category in word_stems(policy.place_nouns) else placed_words(text, policy)
         return _names_other(text, question_names | placed, policy)
     if kind == "place":
         return _names_other(text, question_names, policy)

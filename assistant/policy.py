@@ -522,6 +522,10 @@ class AnswerPolicy:
     that says so ("... out of its €31 million recall budget, a spokeswoman
     said, without giving a figure") does not give the figure asked about;
     its other figures are other things'."""
+    speaker_window: int = 3
+    """A name this many words from a reporting word ("chief executive Sophie
+    Marchetti *told*", "*said* Marc Delacroix, president of ...") is who
+    speaks in the sentence: its source, not the doer of what it reports."""
     opening_phrase_words: int = 8
     """A sentence may open with a short phrase set off by a comma before its
     subject ("Arrivé dans l'entreprise en 2022, M. Verbeke quitte ...", "In

@@ -1092,6 +1092,21 @@ def test_a_deed_said_without_its_doer_names_no_doer(embedder):
     assert d.answer and "Vanhoutte" in d.evidence[0].text
 
 
+def test_who_speaks_in_a_sentence_is_not_who_did_what_it_reports(embedder):
+    article = ("Air Leman orders twelve jets\n\n"
+               "Deliveries are due to begin in 2027, chief executive Sophie Marchetti told a news conference "
+               "near Geneva Airport. Marchetti said the order was the largest in the airline's history.")
+    q, evidence, d = _evidence("Which aircraft maker will build Air Leman's new jets?", article, embedder)
+    assert q.relation == "build" and not d.answer
+    assert {e.why_not for e in evidence if "Marchetti" in e.text} == {"it names only who spoke, not who build"}
+    built = article + " The jets will be built by Airbus at its assembly line in Mirabel, Canada."
+    q, evidence, d = _evidence("Which aircraft maker will build Air Leman's new jets?", built, embedder)
+    assert d.answer and "Airbus" in d.evidence[0].text
+    # a verb of speech asked about is the deed itself
+    q, evidence, d = _evidence("Who told a news conference about the deliveries?", article, embedder)
+    assert d.answer and "Sophie Marchetti" in d.evidence[0].text
+
+
 def test_a_name_of_several_words_is_named_by_part_of_it(embedder):
     article = ("Syrup recall widens\n\n"
                "Corvalis Pharma recalled 27 batches of its fever syrup on Tuesday. "
