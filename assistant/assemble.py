@@ -56,9 +56,19 @@ class Assembler:
         if reason:
             self.dropped.append({"sentence": verdict.sentence, "reason": reason})
             return None
-        self.kept.append(verdict.sentence)
-        self.cites.setdefault(verdict.supported_by[0], []).append(verdict.sentence)
-        return self._add(_with_marker(verdict.sentence, self._number(verdict.supported_by[0])))
+        n = verdict.supported_by[0]
+        sentence = verdict.sentence
+        self.kept.append(sentence)
+        self.cites.setdefault(n, []).append(sentence)
+        # A clause copied word for word from evidence that would be quoted
+        # after it anyway ("The new wing has 86 beds [1]. The new wing has 86
+        # beds, including 14 ... [1].") is shown as that quote instead, so
+        # no words are shown twice.
+        source = self.evidence[n - 1].text
+        if plain(sentence) in plain(source) and self._needs_quote(n, _said(self.kept, self.policy)):
+            sentence = self._unrepeated(source, self.kept[:-1])
+            self.kept[-1] = self.cites[n][-1] = sentence
+        return self._add(_with_marker(sentence, self._number(n)))
 
     def offer_cut(self, tail: str) -> str | None:
         """The piece to show for a sentence the answer's length limit cut off
@@ -122,29 +132,13 @@ class Assembler:
                 out.append(self._add(text))
         else:
             said = _said(self.kept, self.policy)
-            asked = set(self.question.all_terms)
             # The model's sentences leave out names or figures of the best
             # evidence ("Tensor processors" without "Google"), or of evidence
             # they cite (one of four demands): quote it too.
             for i in sorted({1} | set(self.numbers)):
                 e = self.evidence[i - 1]
-                claim = self._claim(e.text)
-                missing = {x for x in _specifics(claim, False, self.policy) - asked if not term_in(x, said)}
-                # A near copy that leaves out a name ("Selon CNBC, ..."), or a
-                # clause copied word for word that leaves out only figures
-                # nobody asked for ("Hélène Vandercammen, mayor of Maubray,
-                # standing on the steps" from '"In six hours ...," said Hélène
-                # Vandercammen, mayor of Maubray, standing ...'): quoting the
-                # evidence would show those words twice. For a list the rest
-                # of the sentence holds the other items ("1.6 million patient
-                # files and 2.7 million payroll records").
-                figures = number_values(claim, self.policy)
-                figures_asked = self.question.wants_figure or self.question.kind == "date" or self.question.is_list
-                if missing and (self._quoted_before(i) or not missing & figures and self._copied(i, claim)
-                                or missing <= figures and not figures_asked and self._clause_copied(i, e.text)):
-                    continue
-                if missing:
-                    out.append(self._add(_with_marker(self._unrepeated(e.text), self._number(i))))
+                if self._needs_quote(i, said):
+                    out.append(self._add(_with_marker(self._unrepeated(e.text, self.kept), self._number(i))))
                     said |= _said([e.text], self.policy)
         used = sorted(self.numbers)
         if self.conflict or not used:
@@ -167,6 +161,28 @@ class Assembler:
             if runner:
                 out.append(self._add(_with_marker(self.evidence[runner - 1].text, self._number(runner))))
         return out
+
+    def _needs_quote(self, i: int, said: set[str]) -> bool:
+        """Whether evidence `i` (1-based) must be quoted after the model's
+        sentences, which say `said`: they leave out a name or figure of it
+        that the question does not give."""
+        e = self.evidence[i - 1]
+        claim = self._claim(e.text)
+        missing = {x for x in _specifics(claim, False, self.policy) - set(self.question.all_terms)
+                   if not term_in(x, said)}
+        if not missing:
+            return False
+        # A near copy that leaves out a name ("Selon CNBC, ..."), or a clause
+        # copied word for word that leaves out only figures nobody asked for
+        # ("Hélène Vandercammen, mayor of Maubray, standing on the steps"
+        # from '"In six hours ...," said Hélène Vandercammen, mayor of
+        # Maubray, standing ...'): quoting the evidence would show those
+        # words twice. For a list the rest of the sentence holds the other
+        # items ("1.6 million patient files and 2.7 million payroll records").
+        figures = number_values(claim, self.policy)
+        figures_asked = self.question.wants_figure or self.question.kind == "date" or self.question.is_list
+        return not (self._quoted_before(i) or not missing & figures and self._copied(i, claim)
+                    or missing <= figures and not figures_asked and self._clause_copied(i, e.text))
 
     def _runner_up(self) -> int | None:
         """The next evidence (its number) that answers nearly as well as the
@@ -224,13 +240,13 @@ class Assembler:
         return any(len(words(s)) >= self.policy.min_unit_words and plain(s) in source
                    for s in self.cites.get(index, []))
 
-    def _unrepeated(self, text: str) -> str:
-        """`text` without an opening or closing sentence that a kept sentence
+    def _unrepeated(self, text: str, kept: Sequence[str]) -> str:
+        """`text` without an opening or closing sentence that one of `kept`
         already says word for word: the model copied one sentence of a
         two-sentence unit, and quoting the unit whole would show it twice.
         What is left is still one run of the article's words."""
         spans = sentence_spans(text)
-        said = [plain(s) for s in self.kept]
+        said = [plain(s) for s in kept]
 
         def shown(span: tuple[int, int]) -> bool:
             return any(plain(text[span[0]:span[1]]) in s for s in said)

@@ -557,12 +557,16 @@ def test_a_quote_is_never_shown_twice(embedder):
     pair = ("Karen Holm will step down in May, the board said. "
             "She will be replaced by Lars Berg, head of the Aarhus plant.")
     unit = dataclasses.replace(base, text=pair, start=0, end=len(pair))
-    # the model copied one sentence of a two-sentence unit: the other follows alone
+    # the model copied one sentence of a two-sentence unit: the unit is shown once, in its place
     answer = _answer_from("What did the board say about Karen Holm?", [unit],
                           "Karen Holm will step down in May, the board said [1].")
-    assert answer.text == ("Karen Holm will step down in May, the board said [1]. "
-                           "She will be replaced by Lars Berg, head of the Aarhus plant [1].")
+    assert answer.text == pair[:-1] + " [1]."
     assert answer.citations[0].quote == pair  # the citation still quotes the whole unit
+    # a clause copied from a sentence that must be quoted for its other figures is shown as the quote
+    beds = "The new wing has 86 beds, including 14 intensive-care cubicles, and will be staffed by 310 doctors."
+    wing = dataclasses.replace(base, text=beds, start=0, end=len(beds))
+    answer = _answer_from("How many beds does the new wing have?", [wing], "The new wing has 86 beds [1].")
+    assert answer.text == beds[:-1] + " [1]." and answer.mode == "generated"
 
     # a later part of a several-part question: what an earlier part quoted keeps its number and
     # is not quoted again; new evidence is numbered on
@@ -633,10 +637,10 @@ def test_a_clause_copied_whole_is_not_quoted_again_for_a_figure_nobody_asked(emb
     evidence = [dataclasses.replace(base, text=quit_, answers=True, same_language=True)]
     reply = "M. Verbeke quitte ses fonctions avec effet immédiat [1]."
     assert _answer_from("Qui quitte ses fonctions chez Veltrane ?", evidence, reply).text == reply
-    # a clause that leaves out a name still brings the quote
+    # a clause that leaves out a name still brings the quote, shown in its place
     named = "Selon Veltrane, M. Verbeke quitte ses fonctions avec effet immédiat."
     evidence = [dataclasses.replace(evidence[0], text=named)]
-    assert _answer_from("Qui quitte ses fonctions ?", evidence, reply).text == f"{reply} {named[:-1]} [1]."
+    assert _answer_from("Qui quitte ses fonctions ?", evidence, reply).text == f"{named[:-1]} [1]."
 
 
 def test_a_word_of_the_question_the_source_does_not_say_is_not_pinned_on_it(embedder):
@@ -1242,9 +1246,10 @@ def test_a_sentence_that_says_all_but_its_dateline_is_not_quoted_again(embedder)
     # the reply says the whole claim: the dateline alone is no reason to repeat it
     reply = "Nordvent will open a blade factory in Esbjerg, the company said on Tuesday [1]."
     assert answer_to("What will Nordvent open in Esbjerg?", reply).text == reply
-    # asked where (or when), the dateline may be the answer's place (or date): quoted
+    # asked where (or when), the dateline may be the answer's place (or date):
+    # quoted, in place of the reply that copied the rest of it word for word
     where = answer_to("Where will Nordvent open a blade factory?", reply)
-    assert where.text == f"{reply} {lead[:-1]} [1]."
+    assert where.text == f"{lead[:-1]} [1]."
     # a reply that leaves out a name of the claim itself still brings the quote
     short = "Nordvent will open a blade factory [1]."
-    assert answer_to("What will Nordvent open?", short).text == f"{short} {lead[:-1]} [1]."
+    assert answer_to("What will Nordvent open?", short).text == f"{lead[:-1]} [1]."
