@@ -290,7 +290,7 @@ def _why_not(
     # asked about ("Who called the strike irresponsible?") is the deed.
     if q.relation and q.kind in ("person", "choice") and not term_in(q.relation, word_stems(policy.reporting_words)) \
             and not (term_in(q.relation, window) or meaning.held(q.relation, sentence, not same_language)) \
-            and _speakers_only(text, known.words, policy):
+            and _speakers_only(text, known.names, policy):
         return f"it names only who spoke, not who {q.relation}"
     # A follow-up's pronoun points to what the last turn was about: a
     # sentence that opens on another name and names none of those is about
@@ -414,21 +414,25 @@ def _why_not(
 
 
 def _speakers_only(text: str, question_names: set[str], policy: AnswerPolicy) -> bool:
-    """Whether every name `text` gives, other than the question's and places
-    ("near Geneva Airport"), stands by a reporting word: "Marchetti told",
-    "said Marc Delacroix", "according to CNBC". False when it gives none.
-    A capitalized word opening the sentence alone ("Deliveries are due") is
-    no name, unless it is said to speak ("Marchetti said")."""
+    """Whether every name `text` gives, other than the question's names (not
+    its other words: "Which *bank*" is answered by "the European Investment
+    Bank") and places ("near Geneva Airport"), stands by a reporting word:
+    "Marchetti told", "said Marc Delacroix", "according to CNBC". False when
+    it gives none. A capitalized word opening the sentence alone
+    ("Deliveries are due") is no name, unless it is said to speak
+    ("Marchetti said")."""
     body = undated(text, policy)
-    toks = [fold(w) for w in words(body)]
-    written = words(body)
+    found = list(WORD.finditer(body))
+    toks = [fold(m.group()) for m in found]
     reporting = folded_words(policy.reporting_words)
     placed = placed_words(body, policy)
     runs: list[tuple[int, int]] = []
     i = 0
-    while i < len(written):
+    while i < len(found):
         j = i
-        while j < len(written) and written[j][:1].isupper() and toks[j] not in STOPWORDS and toks[j] not in policy.role_nouns:
+        # punctuation but a hyphen ends a name: "the European Investment Bank (EIB)" is two
+        while j < len(found) and found[j].group()[:1].isupper() and toks[j] not in STOPWORDS \
+                and toks[j] not in policy.role_nouns and (j == i or body[found[j - 1].end():found[j].start()].strip() in ("", "-")):
             j += 1
         alone = i == 0 and j == 1 and not (len(toks) > 1 and toks[1] in reporting)  # "Marchetti said" names her
         if j > i and not alone and not any(

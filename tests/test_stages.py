@@ -1106,6 +1106,10 @@ def test_who_speaks_in_a_sentence_is_not_who_did_what_it_reports(embedder):
     built = article + " The jets will be built by Airbus at its assembly line in Mirabel, Canada."
     q, evidence, d = _evidence("Which aircraft maker will build Air Leman's new jets?", built, embedder)
     assert d.answer and "Airbus" in d.evidence[0].text
+    # a name holding a word of the question ("Which *bank*") is the answer, not the question's own
+    loan = ("Hospital network borrows\n\n"
+            "The network has signed a loan with the European Investment Bank (EIB), the network said.")
+    assert next(e for e in _evidence("Which bank lent the network money?", loan, embedder)[1]).answers
     # a verb of speech asked about is the deed itself
     q, evidence, d = _evidence("Who told a news conference about the deliveries?", article, embedder)
     assert d.answer and "Sophie Marchetti" in d.evidence[0].text
