@@ -461,12 +461,15 @@ def _entities(text: str, tokens: list[str], policy: AnswerPolicy) -> tuple[str, 
         # The opening word is capitalized by the sentence: alone ("Selon le
         # syndicat", "According to"), it is a name only if written as one.
         opener = i == 0 and not (len(tokens) > 1 and tokens[1][:1].isupper()) and not _written_as_name(w)
+        # "65 million euros", "40 euros": a figure, not part of the name before it ("Sambre-Meuse 65")
+        figure = w.isdigit() and i + 1 < len(tokens) and (
+            fold(tokens[i + 1]) in policy.scale_words or fold(tokens[i + 1]) in policy.currency_words)
         is_name = (
             (w[0].isupper() or any(c.isdigit() for c in w))
             and f not in policy.role_nouns
             # a month or weekday dates what is asked ("in April"), see `scope`
             and f not in policy.months and f not in policy.relative_dates
-            and not opener
+            and not opener and not figure
             and not (common and (i == 0 or w.islower() or len(w) < 3 and not w.isupper()))
         )
         if is_name:

@@ -1115,6 +1115,16 @@ def test_who_speaks_in_a_sentence_is_not_who_did_what_it_reports(embedder):
     assert d.answer and "Sophie Marchetti" in d.evidence[0].text
 
 
+def test_a_figure_after_a_name_is_no_part_of_it(embedder):
+    q = parse_question("Which bank lent the Groupe Hospitalier Sambre-Meuse 65 million euros?")
+    assert q.entities == ("Groupe Hospitalier Sambre Meuse",) and q.category == "bank"
+    assert parse_question("How much did Windows 11 cost?").entities == ("Windows 11",)
+    lead = ("Hospital network borrows\n\n"
+            "The Groupe Hospitalier Sambre-Meuse has signed a 65 million euro loan with the European "
+            "Investment Bank (EIB) to refinance its new wing.")
+    assert _evidence("Which bank lent the Groupe Hospitalier Sambre-Meuse 65 million euros?", lead, embedder)[2].answer
+
+
 def test_a_name_of_several_words_is_named_by_part_of_it(embedder):
     article = ("Syrup recall widens\n\n"
                "Corvalis Pharma recalled 27 batches of its fever syrup on Tuesday. "
