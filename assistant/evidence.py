@@ -134,7 +134,8 @@ def select_evidence(
         if question.carried and passage.chunk_id not in nearby:
             nearby[passage.chunk_id] = set(terms(passage.text))
         why = _why_not(question, known, text, window, article, dense, weights, same, policy, meaning,
-                       nearby.get(passage.chunk_id, window), set(terms(before)), f"{passage.title}. {passage.text}")
+                       nearby.get(passage.chunk_id, window), set(terms(before)),
+                       f"{passage.title}. {passage.text}" if question.pointed else "")
         specific = is_specific(question.kind, text, question.is_list, known.words, policy, question.attribute)
         # A quote in the reader's language, or one that states the answer
         # fully, wins when it answers about as well.
@@ -165,6 +166,7 @@ class _Known:
         self.heads = _heads(q)
         self.acronyms = _acronyms(q)
         self.own_names = q.name_words
+        self.pointed = _own_words(q.pointed, policy)  # what a follow-up's pronoun points to, by its own words
         self.names = q.known_names
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
@@ -299,7 +301,7 @@ def _why_not(
     # "which" questions are left to the checks above.
     if q.pointed and q.kind not in ("person", "choice"):
         opening = _opening_name(text, context, policy)
-        pointed = _own_words(q.pointed, policy)
+        pointed = known.pointed
         if opening and not set(opening) & (pointed | q.name_words) and not pointed & {fold(w) for w in words(text)}:
             return f"it is about {' '.join(opening)}, not {q.pointed[0]}"
     # A question whose only word of its own is the kind asked ("Quel âge
