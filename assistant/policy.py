@@ -311,7 +311,7 @@ class AnswerPolicy:
     *been* hired", "a-*t-il*"), besides `auxiliaries`: the verb follows them."""
     connectives: frozenset[str] = field(default_factory=lambda: _words(
         "and but so then also now ok okay well separately anyway besides meanwhile finally lastly plus "
-        "et mais alors donc puis ensuite aussi sinon bon enfin"
+        "et mais alors donc puis ensuite aussi sinon bon enfin oui non"
     ))
     """Words that link a question to the conversation when they open it ("And
     who took over?", "Et qui assure désormais ses fonctions ?", "Separately,

@@ -226,12 +226,19 @@ def _restricted(folded: list[str], topic: tuple[str, ...], policy: AnswerPolicy)
 
 
 def _unlinked(text: str, policy: AnswerPolicy) -> str:
-    """`text` without the connectives that open it (see AnswerPolicy.connectives)."""
+    """`text` without the connectives that open it (see AnswerPolicy.connectives),
+    nor an opening clause of function words alone, set off by a comma ("If
+    not, who took over?", "Si oui, quand ?"): it says when to ask, not what."""
     while True:
         m = re.match(r"\W*(\w+)\b[\s,;:]*", text)
-        if not m or fold(m.group(1)) not in policy.connectives or m.end() == len(text):
+        clause = re.match(r"\W*((?:\w+\s+){0,2}\w+)\s*,\s*", text)
+        if clause and all(fold(w) in STOPWORDS or fold(w) in policy.connectives for w in words(clause.group(1))) \
+                and clause.end() < len(text):
+            text = text[clause.end():]
+        elif not m or fold(m.group(1)) not in policy.connectives or m.end() == len(text):
             return text
-        text = text[m.end():]
+        else:
+            text = text[m.end():]
 
 
 def _holder(tokens: list[str], folded: list[str], entities: tuple[str, ...], kind: str, policy: AnswerPolicy) -> str:
@@ -343,14 +350,16 @@ def _relation(tokens: list[str], folded: list[str], kind: str, topic: tuple[str,
 
 _WH = ("who|whom|whose|what|which|when|where|why|how|qui|que|quel|quelle|quels|quelles|quand|où|ou|pourquoi|"
        "comment|combien")
-_PART_BREAK = re.compile(rf"\s*(?:[,;]?\s+(?:and|et|but|mais)|[?;])\s+(?=(?:{_WH})\b)", re.IGNORECASE)
+_PART_BREAK = re.compile(rf"\s*(?:[,;]?\s+(?:and|et|but|mais)|[?;])\s+(?=(?:{_WH})\b)|(?<=\?)\s+(?=[^?]+\?)", re.IGNORECASE)
 
 
 def split_parts(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[str]:
     """The questions a message asks, in order: "Which union called the strike,
     and who is its leader?" asks two, each answered on its own (the second
-    reads the first's answer for "its"). A part is cut only where a question
-    word opens the next one and both have a word to ask about."""
+    reads the first's answer for "its"). A part is cut where a question word
+    opens the next one, or where a question mark ends one question and
+    another follows ("Is he still in post? If not, who took over?"), and
+    only when both have a word to ask about."""
     parts = [p.strip(" ,;") for p in _PART_BREAK.split(text)]
     if len(parts) < 2 or len(parts) > policy.max_question_parts or any(len(words(p)) < 3 for p in parts):
         return [text]

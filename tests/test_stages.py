@@ -73,8 +73,15 @@ def test_a_message_asking_several_questions_is_split_into_them():
         "Quel syndicat a appelé à la grève ?", "Qui le dirige ?"]
     assert split_parts("Who is Benoit Dupin? Where did he work before?") == [
         "Who is Benoit Dupin?", "Where did he work before?"]
+    # a second question that opens on a condition is a part too, read from its question word
+    assert split_parts("Is Jonas Verbeke still the security chief? If not, who took over from him?") == [
+        "Is Jonas Verbeke still the security chief?", "If not, who took over from him?"]
+    assert parse_question("If not, who took over from him?").kind == "person"
+    assert parse_question("Si oui, quand a-t-il été nommé ?").kind == "date"
+    assert parse_question("In 2024, how many flights were cancelled?").entities == ("2024",)
     for one in ["What is the difference between the tram and the bus?", "Who built the tram and when?",
-                "How long and how expensive was it?", "Tell me who and what."]:
+                "How long and how expensive was it?", "Tell me who and what.",
+                "How many records were taken? I keep seeing different numbers."]:
         assert split_parts(one) == [one]
 
 
