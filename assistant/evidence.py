@@ -31,8 +31,8 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .embedder import Embedder
-from .figures import (counted_nouns, fits_kind, has_date, holds_units, is_specific, is_year, names, number_values,
-                      offices, placed_words, span_contexts, undated, word_stems, years_by)
+from .figures import (counted_nouns, fits_kind, has_date, has_year, holds_units, is_specific, is_year, names,
+                      number_values, offices, placed_words, span_contexts, undated, word_stems, years_by)
 from .policy import AnswerPolicy
 from .question import Question, tied_holders
 from .retrieval import Passage
@@ -167,6 +167,9 @@ class _Known:
         self.acronyms = _acronyms(q)
         self.own_names = q.name_words
         self.pointed = _own_words(q.pointed, policy)  # what a follow-up's pronoun points to, by its own words
+        # "Who took over from him?" asks for another person than "him".
+        self.not_asked = self.pointed if q.kind == "person" and any(
+            fold(w) in policy.person_references for w in words(q.text)) else set()
         self.names = q.known_names
         self.terms = set(q.all_terms) | {t for n in q.carried for t in terms(n)}
         self.numbers = number_values(q.text, policy)
@@ -372,8 +375,13 @@ def _why_not(
             return f"its figure is for {min(bound)}, not {min(asked_years)}"
     # A follow-up may ask again for a name the conversation already gave
     # ("Where is its plant?" after "... its plant in La Pocatière").
-    if not any(fits_kind(k, text, known.own_names | _spelled_out(q, text), policy, q.category) for k in q.kinds):
+    if not any(fits_kind(k, text, known.own_names | known.not_asked | _spelled_out(q, text), policy, q.category)
+               for k in q.kinds):
         return f"it holds no {q.kind}"
+    # "In what year ...?" is not answered by a day or a month: "on Feb. 25"
+    # in a dateline is when the article was filed, and of no stated year.
+    if q.kind == "date" and q.category in word_stems(policy.year_words) and not has_year(text, policy):
+        return "it gives no year"
     if q.units and not holds_units(text, q.units, policy):
         return f"it gives no figure in {' / '.join(q.units)}"
     # Whose it is: "how many passengers can each bus carry" is not answered

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Sequence
 
 from .policy import DEFAULT_POLICY, AnswerPolicy
-from .text import ARTICLES, STOPWORDS, WORD, fold, same_term, stem, term_in, terms, words
+from .text import ARTICLES, STOPWORDS, WORD, fold, folded_words, same_term, stem, term_in, terms, words
 
 # Tokens: currency symbols, %, numbers (with thousands separators or a decimal
 # comma/point), and words (with inner hyphens; an apostrophe separates: d'euros).
@@ -190,6 +190,14 @@ def span_contexts(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> list[set[
              if x.text.isalpha() and x.folded not in STOPWORDS} for a, b in spans]
 
 
+def has_year(text: str, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    """A year: written ("in 1952"), or said from the article's date ("last
+    year", "l'an dernier"). A day or a month alone ("on Feb. 25") is none."""
+    toks = tokens(text)
+    return any(is_year(t.text) or t.folded in policy.year_words and any(
+        n.folded in policy.relative_year_words for n in toks[max(0, i - 1):i + 2]) for i, t in enumerate(toks))
+
+
 def is_year(text: str) -> bool:
     """"2024", "1979": a word that is a year."""
     return bool(_YEAR.fullmatch(text))
@@ -292,6 +300,29 @@ def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
     they have space"); the first word only when it is the only name."""
     found = names(text, policy)
     return any(n not in known and n not in policy.relative_dates and n not in policy.months for n in found[1:] or found)
+
+
+def _runs_with(text: str, named: set[str], policy: AnswerPolicy) -> set[str]:
+    """The folded words of each run of capitalized words in `text` that holds
+    a distinctive word of `named` ("Clarimont Hospital Group" for Clarimont):
+    the same body, no person. A title or an acronym ends a run ("Veltrane
+    CISO Jonas Verbeke"), and so does any mark but a hyphen."""
+    titles = folded_words(policy.role_nouns)
+    own = named - STOPWORDS - folded_words(policy.named_categories) - titles
+    out: set[str] = set()
+    run: list[str] = []
+    end = 0
+    for m in WORD.finditer(text):
+        w, f = m.group(), fold(m.group())
+        part = w[:1].isupper() and not (len(w) > 1 and w.isupper()) and f not in titles and f not in STOPWORDS
+        if part and run and not text[end:m.start()].strip(" -"):
+            run.append(f)
+        else:
+            out.update(run if own & set(run) else ())
+            run = [f] if part else []
+        end = m.end()
+    out.update(run if own & set(run) else ())
+    return out
 
 
 def placed_words(text: str, policy: AnswerPolicy) -> set[str]:
@@ -496,8 +527,12 @@ def fits_kind(kind: str, text: str, question_names: set[str] = frozenset(), poli
     if kind == "person":
         # A person is not written in capitals: "GHSM" names an organisation;
         # nor put in a place: "the court in Lyon", "à Namur".
+        # Nor is a dateline's agency one ("(Meridian Wire) - "), nor a body
+        # named by a run holding the question's name ("Clarimont Hospital Group").
+        text = undated(text, policy)
         acronyms = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isupper()}
-        return _names_other(text, question_names | acronyms | placed_words(text, policy) | _articled(text, policy), policy)
+        known = question_names | acronyms | placed_words(text, policy) | _articled(text, policy)
+        return _names_other(text, known | _runs_with(text, question_names, policy), policy)
     if kind == "choice" and category and category in word_stems(policy.named_categories):
         # "which company": answered by a name, and not by a place ("felt
         # across Wallonia") unless a place is asked for ("which countries")

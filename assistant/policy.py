@@ -300,6 +300,11 @@ class AnswerPolicy:
     """Pronouns that stand for one person: "she said" needs a source that
     reports a person speaking (a name, a title or such a pronoun by its
     reporting word), not "the company said"."""
+    person_references: frozenset[str] = field(default_factory=lambda: _words(
+        "he him his she her hers il elle lui"))
+    """Words that point to one person. A "who" question that has one ("Who
+    took over from *him*?", "Qui *lui* a succédé ?") asks for someone else
+    than the names the pronoun points to."""
     fragment_max_words: int = 12
     """Sentences up to this long are checked for a verb; longer ones nearly
     always have one, and a missed verb there would drop a good sentence."""

@@ -78,12 +78,40 @@ def plain(text: str) -> str:
     return " " + " ".join(fold(w) for w in words(text)) + " "
 
 
+FUNCTION_PHRASES = tuple(tuple(p.split()) for p in (
+    "based on", "based upon", "due to", "thanks to", "owing to", "in spite of", "on behalf of", "in order to",
+    "compared with", "compared to", "in addition to", "instead of", "ahead of", "as well as",
+    "en raison de", "en raison du", "en raison des", "grace a", "grace au", "grace aux", "a partir de",
+    "a partir du", "a la suite de", "suite a", "en vue de", "face a", "compte tenu de",
+))
+"""Phrases that work as one preposition or conjunction ("*Based on* its
+revenue", "*en raison de* la grève"), folded: their words are no content,
+so "In which country is it based?" does not find "Based on Veltrane's
+revenue"."""
+_PHRASE_STARTS = {p[0] for p in FUNCTION_PHRASES}
+
+
+def _in_phrases(folded: list[str]) -> set[int]:
+    """The positions of `folded` that belong to a FUNCTION_PHRASES phrase."""
+    out: set[int] = set()
+    for i, w in enumerate(folded):
+        if w in _PHRASE_STARTS:
+            for p in FUNCTION_PHRASES:
+                if tuple(folded[i:i + len(p)]) == p:
+                    out.update(range(i, i + len(p)))
+    return out
+
+
 def terms(text: str) -> list[str]:
-    """Content terms of `text`: stems of its words, stopwords and single letters dropped."""
+    """Content terms of `text`: stems of its words, stopwords, words of a
+    function phrase and single letters dropped."""
     out = []
-    for w in words(text):
+    ws = words(text)
+    folded = [fold(w) for w in ws]
+    phrased = _in_phrases(folded)
+    for i, w in enumerate(ws):
         s = stem(w)
-        if s in STOPWORDS or fold(w) in STOPWORDS:
+        if s in STOPWORDS or folded[i] in STOPWORDS or i in phrased:
             continue
         if len(s) < 2 and not s.isdigit():
             continue

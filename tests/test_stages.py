@@ -98,6 +98,12 @@ def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
     lodged = "The claim, lodged at the commercial court in Lyon, accuses Veltrane of negligence."
     assert not fits_kind("person", lodged, {"veltrane"}, POLICY)
     assert fits_kind("person", "It was spotted by Elise Marchetti, a microbiologist in Liège.", set(), POLICY)
+    # nor a dateline's agency, nor a body whose name holds the question's
+    # ("Clarimont Hospital Group" for Clarimont); a title ends a name
+    lead = "LYON, March 25 (Newswire) - Clarimont Hospital Group is seeking 31 million euros, its lawyer said."
+    assert not fits_kind("person", lead, {"clarimont"}, POLICY)
+    assert fits_kind("person", lead.replace("its lawyer", "lawyer Nadia Bellamy"), {"clarimont"}, POLICY)
+    assert fits_kind("person", "Veltrane CISO Jonas Verbeke resigned.", {"veltrane"}, POLICY)
     # nor does it name a company, unless a place is what is asked for
     shortage = "Shortages of the syrup have been felt across Wallonia since the recall."
     assert not fits_kind("choice", shortage, set(), POLICY, "company")
@@ -399,6 +405,31 @@ def test_a_dateline_dates_and_places_the_lead(embedder):
         d = decide(q, [passage], evidence, POLICY)
         assert d.answer and d.evidence[0].text.startswith("Aarhus, March 3, 2026\nNordvent"), question
         assert needle in d.evidence[0].text and "Copenhagen" not in d.evidence[0].text
+
+
+def test_what_year_is_not_answered_by_a_day(embedder):
+    article = ("Corvalis recalls syrup\n\n"
+               "NAMUR, Feb. 25 (Wire) - The inspectorate ordered Corvalis to recall its syrup after a bacterium "
+               "was found in bottles. Based on its revenue, the fine could reach 20 million euros.")
+    q, evidence, d = _evidence("In what year was Corvalis founded?", article, embedder)
+    assert not d.answer and evidence[0].why_not == "it gives no year"
+    q, evidence, d = _evidence("In what year was Corvalis founded?", article + " Corvalis was founded in 1952.",
+                               embedder)
+    assert d.answer and "1952" in d.evidence[0].text
+    q, evidence, d = _evidence("When did the inspectorate order the recall?", article, embedder)
+    assert d.answer and "Feb. 25" in d.evidence[0].text  # "when" is answered by a day
+
+
+def test_a_function_phrase_is_no_content(embedder):
+    # "based on" is not where something is based
+    assert "based" not in terms("Based on its revenue") and "based" in terms("It is based in Namur.")
+    assert terms("en raison de la grève") == ["greve"]
+    article = ("Veltrane fine\n\nBased on Veltrane's 2025 revenue of 612 million euros, the maximum penalty "
+               "would be 24.5 million euros.")
+    history = [{"role": "user", "content": "Which company was hacked?"},
+               {"role": "assistant", "content": "Veltrane was hacked [1]."}]
+    q, evidence, d = _evidence("In which country is it based?", article, embedder, history=history)
+    assert not d.answer and evidence[0].why_not == "it is about something else"
 
 
 def test_a_question_answered_from_an_acronym_and_a_follow_up_asking_again(embedder):
@@ -1169,6 +1200,22 @@ def test_a_follow_up_pronoun_is_not_answered_by_a_sentence_about_another_name(em
     assert _opening_name("LYON, Feb 9 (Newswire) - Veltrane said on Monday ...", context, POLICY) == ["veltrane"]
     assert _opening_name("Deliveries are due to begin in 2027.", "Deliveries are due. Air Leman said so.", POLICY) == []
     assert _opening_name("He will be replaced by Sabine Kroll, the board said.", context, POLICY) == []
+
+
+def test_who_replaced_a_person_is_not_answered_by_that_person(embedder):
+    history = [{"role": "user", "content": "Is Jonas Verbeke still Veltrane's security chief?"},
+               {"role": "assistant", "content": "Veltrane's board asked Jonas Verbeke for a plan [1]."}]
+    article = ("Veltrane's security chief resigns\n\n"
+               "Veltrane replaced its security chief Jonas Verbeke on Monday. "
+               "Aurelie Fontaine, the head of cloud infrastructure, replaced Verbeke as security chief.")
+    q, evidence, d = _evidence("Who replaced him?", article, embedder, history=history)
+    assert q.pointed == ("Jonas Verbeke", "Veltrane")
+    assert next(e for e in evidence if e.text.startswith("Veltrane replaced")).why_not == "it holds no person"
+    assert d.answer and "Fontaine" in d.evidence[0].text
+    # a name the pronoun does not point to may answer: "its" is no person
+    q, evidence, d = _evidence("Who is its security chief?", article, embedder, history=[
+        {"role": "user", "content": "Which company was hacked?"}, {"role": "assistant", "content": "Veltrane [1]."}])
+    assert d.answer and "Verbeke" in d.evidence[0].text
 
 
 def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
