@@ -31,9 +31,10 @@ def decide(question: Question, passages: list[Passage], evidence: list[Evidence]
     unknown = unknown_entities(question, passages)
     if unknown:
         return Decision(False, reason=f"the articles do not mention {', '.join(unknown)}")
-    # Across languages no word is shared, so meaning alone must reach the bar.
+    # Across languages few words are shared: meaning alone may reach the bar
+    # (see AnswerPolicy.cross_language_min_dense).
     good = [e for e in evidence if e.answers and e.dense >= policy.min_dense
-            and (e.score >= policy.min_score or not e.same_language and e.dense >= policy.min_score)]
+            and (e.score >= policy.min_score or not e.same_language and e.dense >= policy.cross_language_min_dense)]
     if not good:
         near = next((e for e in evidence if not e.answers), None)
         return Decision(False, reason=f"no sentence answers it ({near.why_not})" if near else "nothing was found")

@@ -93,9 +93,13 @@ def select_evidence(
     vectors = embedder.embed([text for _, _, text, _, _ in units])
     asked = question.all_terms
     asked_set = set(asked)
-    carried = [t for n in question.carried for t in terms(n) if t not in asked]
-    weights = {t: idf(t) for t in asked + carried}
     known = _Known(question, policy)
+    # A pronoun stands for one of the names it points to: "What sum is *it*
+    # asking for?", "it" being Clarimont, asks about Clarimont as if it named
+    # it. It is one word of the question, whichever name it is.
+    referred = [t for t in dict.fromkeys(stem(w) for w in known.pointed) if t not in asked_set]
+    carried = [t for n in question.carried for t in terms(n) if t not in asked and t not in referred]
+    weights = {t: idf(t) for t in asked + referred + carried}
     meaning = _Meaning(embedder, policy)
     # The question's own words, as written, for matching their translations;
     # its names are matched as names, never translated.
@@ -110,7 +114,7 @@ def select_evidence(
         # A name in the unit is matched exactly, never by a shared prefix, as
         # in the verifier: "Trainium" does not hold "training". A capitalized
         # title ("Chief Executive Mathilde Carrasco") is no name.
-        own -= {stem(n) for n in names(text, policy) if n not in policy.role_nouns} - asked_set - spelled
+        own -= {stem(n) for n in names(text, policy) if n not in policy.role_nouns} - asked_set - set(referred) - spelled
         # "ARTE" says "Autorité régionale de transport de l'Estrie" in full
         own |= {t for acronym, _, stands_for in known.acronyms if acronym in spelled for t in stands_for}
         own |= set(offices(own, policy))  # "director general" says who the CEO is
@@ -125,8 +129,8 @@ def select_evidence(
         dense = float(vec @ qvec) if own_vec is None else max(float(vec @ qvec), float(vec @ own_vec))
         # Scored on the sentence; its headline counts at a discount, since it
         # is shared by every sentence of its article and would rank them alike.
-        coverage = max(_coverage(asked, carried, own, weights),
-                       policy.headline_weight * _coverage(asked, carried, window, weights))
+        coverage = max(_coverage(asked, carried, own, weights, referred),
+                       policy.headline_weight * _coverage(asked, carried, window, weights, referred))
         score = policy.dense_weight * dense + (1 - policy.dense_weight) * coverage
         if doc_terms and passage.doc_id not in articles:
             articles[passage.doc_id] = doc_terms(passage.doc_id)
@@ -736,13 +740,17 @@ class _Meaning:
             self.cache[w] = self.embedder.embed([w])[0]
 
 
-def _coverage(asked: list[str], carried: list[str], pool: set[str], weights: dict[str, float]) -> float:
-    """Share of the question's term weight found in `pool`; carried terms
-    count only as a bonus, so they never dilute the question's own terms."""
-    if not asked:
+def _coverage(asked: list[str], carried: list[str], pool: set[str], weights: dict[str, float],
+              referred: Sequence[str] = ()) -> float:
+    """Share of the question's term weight found in `pool`, its pronoun
+    counting as one term, found when a word of a name it points to
+    (`referred`) is; carried terms count only as a bonus, so they never
+    dilute the question's own terms."""
+    if not asked and not referred:
         return 0.0
-    total = sum(weights[t] for t in asked)
-    found = sum(weights[t] for t in asked if term_in(t, pool))
+    total = sum(weights[t] for t in asked) + max((weights[t] for t in referred), default=0.0)
+    found = sum(weights[t] for t in asked if term_in(t, pool)) + max(
+        (weights[t] for t in referred if term_in(t, pool)), default=0.0)
     if not found:
         return 0.0  # words carried from earlier turns cannot answer a question on their own
     bonus = sum(weights[t] for t in carried if term_in(t, pool))

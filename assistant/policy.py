@@ -33,6 +33,12 @@ class AnswerPolicy:
     """Below this relevance no sentence is taken to answer. Calibrated on both
     dev corpora: the gates below (focus, answer kind) do the discriminating
     work; this only removes sentences that share no meaning with the question."""
+    cross_language_min_dense: float = 0.25
+    """Across languages few words are shared, so closeness in meaning alone
+    may carry a unit over the relevance bar: at this cosine, above the score
+    a unit in the question's language needs from meaning and words together
+    (`min_score`), since no shared word backs it up. At 0.18 a French
+    minister's quote (0.20) answered "Which institute does she work for?"."""
     min_dense: float = 0.1
     """Nor is a sentence whose meaning is this far from the question's, however
     many of its words it shares: one rare word in common ("will work

@@ -501,10 +501,13 @@ def test_across_languages_meaning_alone_must_reach_the_bar(embedder):
     q = parse_question("How many people does Nordvent employ?")
     passages = [_passage(ARTICLE)]
     evidence = select_evidence(q, passages, embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(ARTICLE)))
-    best = dataclasses.replace(evidence[0], score=POLICY.min_score / 2, dense=POLICY.min_score * 1.2)
+    best = dataclasses.replace(evidence[0], score=POLICY.min_score / 2, dense=POLICY.cross_language_min_dense * 1.1)
     assert not decide(q, passages, [best], POLICY).answer  # in the question's language, wording counts too
     other = dataclasses.replace(best, same_language=False)
-    assert decide(q, passages, [other], POLICY).answer  # no word can be shared: meaning alone suffices
+    assert decide(q, passages, [other], POLICY).answer  # few words can be shared: meaning alone may suffice
+    # but it must be closer than a sentence in the question's language needs
+    weak = dataclasses.replace(other, dense=(POLICY.min_score + POLICY.cross_language_min_dense) / 2)
+    assert not decide(q, passages, [weak], POLICY).answer
 
 
 # -- assembly with a scripted model ---------------------------------------------------
@@ -1216,6 +1219,19 @@ def test_who_replaced_a_person_is_not_answered_by_that_person(embedder):
     q, evidence, d = _evidence("Who is its security chief?", article, embedder, history=[
         {"role": "user", "content": "Which company was hacked?"}, {"role": "assistant", "content": "Veltrane [1]."}])
     assert d.answer and "Verbeke" in d.evidence[0].text
+
+
+def test_a_pronoun_counts_as_the_name_it_points_to(embedder):
+    # "it" is Clarimont: a sentence naming Clarimont is about what was asked,
+    # though it says "seeking" where the question says "asking for"
+    history = [{"role": "user", "content": "Which customer is suing Veltrane?"},
+               {"role": "assistant", "content": "Clarimont, on behalf of its 14,500 employees [1]."}]
+    article = ("Hospital group sues software supplier\n\n"
+               "LYON, March 25 (Wire) - Clarimont Hospital Group is seeking 31 million euros in damages from "
+               "its supplier, its lawyer said on Wednesday.")
+    q, evidence, d = _evidence("What sum is it asking for?", article, embedder, history=history)
+    assert q.pointed == ("Clarimont",) and d.answer and "31 million euros" in d.evidence[0].text
+    assert evidence[0].coverage > 0
 
 
 def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
