@@ -303,25 +303,20 @@ def _names_other(text: str, known: set[str], policy: AnswerPolicy) -> bool:
 
 
 def _runs_with(text: str, named: set[str], policy: AnswerPolicy) -> set[str]:
-    """The folded words of each run of capitalized words in `text` that holds
-    a distinctive word of `named` ("Clarimont Hospital Group" for Clarimont):
-    the same body, no person. A title or an acronym ends a run ("Veltrane
-    CISO Jonas Verbeke"), and so does any mark but a hyphen."""
-    titles = folded_words(policy.role_nouns)
-    own = named - STOPWORDS - folded_words(policy.named_categories) - titles
+    """The folded words of each run of capitalized words in `text` (see
+    _capital_runs) that holds a distinctive word of `named` ("Clarimont
+    Hospital Group" for Clarimont): the same body, no person. An acronym
+    ends a run too ("Veltrane CISO Jonas Verbeke")."""
+    own = named - STOPWORDS - folded_words(policy.named_categories) - folded_words(policy.role_nouns)
     out: set[str] = set()
-    run: list[str] = []
-    end = 0
-    for m in WORD.finditer(text):
-        w, f = m.group(), fold(m.group())
-        part = w[:1].isupper() and not (len(w) > 1 and w.isupper()) and f not in titles and f not in STOPWORDS
-        if part and run and not text[end:m.start()].strip(" -"):
-            run.append(f)
-        else:
-            out.update(run if own & set(run) else ())
-            run = [f] if part else []
-        end = m.end()
-    out.update(run if own & set(run) else ())
+    for run in _capital_runs(text, tokens(text), policy):
+        parts: list[list[str]] = [[]]
+        for t in run:
+            if len(t.text) > 1 and t.text.isupper():
+                parts.append([])
+            else:
+                parts[-1] += [t.folded, *t.folded.split("-")]  # "sambre-meuse" and its words
+        out.update(*(part for part in parts if own & set(part)))
     return out
 
 
@@ -466,21 +461,21 @@ def _full_name(text: str, toks: list[Token], question_names: set[str], policy: A
     punctuation ends a name ("Verhaegen, AMA's chief executive" is two). The
     first word of the sentence may be a capitalized common word; it is part
     of a name only when a capitalized word follows it ("Thomas Verhaegen")."""
-    def capital(t: Token) -> bool:
-        return t.text[0].isupper() and t.folded not in STOPWORDS and t.folded not in policy.role_nouns
+    return any(len(r) >= 2 and not any(t.folded in question_names for t in r) for r in _capital_runs(text, toks, policy))
 
-    def joined(a: Token, b: Token) -> bool:
-        return not text[a.start + len(a.text):b.start].strip()
 
+def _capital_runs(text: str, toks: list[Token], policy: AnswerPolicy) -> list[list[Token]]:
+    """The runs of capitalized words joined by spaces alone: a stop word, a
+    title or a mark ends one."""
     runs: list[list[Token]] = [[]]
-    for i, t in enumerate(toks):
-        if capital(t) and (i > 0 or len(toks) > 1 and capital(toks[1]) and joined(t, toks[1])):
-            if runs[-1] and not joined(runs[-1][-1], t):
+    for t in toks:
+        if t.text[0].isupper() and t.folded not in STOPWORDS and t.folded not in policy.role_nouns:
+            if runs[-1] and text[runs[-1][-1].start + len(runs[-1][-1].text):t.start].strip():
                 runs.append([])
             runs[-1].append(t)
         elif runs[-1]:
             runs.append([])
-    return any(len(r) >= 2 and not any(t.folded in question_names for t in r) for r in runs)
+    return [r for r in runs if r]
 
 
 @lru_cache(maxsize=8)

@@ -104,6 +104,8 @@ def test_a_person_is_not_an_acronym_nor_the_question_s_own_name_spelled_out():
     assert not fits_kind("person", lead, {"clarimont"}, POLICY)
     assert fits_kind("person", lead.replace("its lawyer", "lawyer Nadia Bellamy"), {"clarimont"}, POLICY)
     assert fits_kind("person", "Veltrane CISO Jonas Verbeke resigned.", {"veltrane"}, POLICY)
+    ghsm = parse_question("Who leads the Groupe Hospitalier Sambre-Meuse?").name_words
+    assert not fits_kind("person", "A loan to Groupe Hospitalier Sambre-Meuse was signed.", ghsm, POLICY)
     # nor does it name a company, unless a place is what is asked for
     shortage = "Shortages of the syrup have been felt across Wallonia since the recall."
     assert not fits_kind("choice", shortage, set(), POLICY, "company")
