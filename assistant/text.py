@@ -88,17 +88,20 @@ FUNCTION_PHRASES = tuple(tuple(p.split()) for p in (
 revenue", "*en raison de* la grève"), folded: their words are no content,
 so "In which country is it based?" does not find "Based on Veltrane's
 revenue"."""
-_PHRASE_STARTS = {p[0] for p in FUNCTION_PHRASES}
+_PHRASES_BY_FIRST: dict[str, list[tuple[str, ...]]] = {}
+for _p in FUNCTION_PHRASES:
+    _PHRASES_BY_FIRST.setdefault(_p[0], []).append(_p)
 
 
 def _in_phrases(folded: list[str]) -> set[int]:
-    """The positions of `folded` that belong to a FUNCTION_PHRASES phrase."""
+    """The positions of `folded` that belong to a FUNCTION_PHRASES phrase.
+    Phrases are looked up by their first word: "in", "a" and "en" open many
+    words' runs, and terms() reads every chunk and every evidence unit."""
     out: set[int] = set()
     for i, w in enumerate(folded):
-        if w in _PHRASE_STARTS:
-            for p in FUNCTION_PHRASES:
-                if tuple(folded[i:i + len(p)]) == p:
-                    out.update(range(i, i + len(p)))
+        for p in _PHRASES_BY_FIRST.get(w, ()):
+            if tuple(folded[i:i + len(p)]) == p:
+                out.update(range(i, i + len(p)))
     return out
 
 
