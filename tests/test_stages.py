@@ -1236,6 +1236,20 @@ def test_a_pronoun_counts_as_the_name_it_points_to(embedder):
     assert evidence[0].coverage > 0
 
 
+def test_a_pronoun_points_to_a_name_a_figure_opens(embedder):
+    # "12 Airbus A220" is one run of capitals in the last answer: "its" points
+    # to Airbus, and a figure is no name, but the name after it still is.
+    history = [{"role": "user", "content": "Which aircraft maker will build Air Léman's new jets?"},
+               {"role": "assistant", "content": "Air Léman has ordered 12 Airbus A220-300 jets worth about "
+                                                "$1.1 billion at list prices [1]."}]
+    article = ("Air Léman orders 12 Airbus A220 jets\n\n"
+               "Air Léman has ordered 12 Airbus A220-300 jets, the Swiss carrier said on Wednesday. "
+               "The A220s will be built by Airbus at its final assembly line in Mirabel, near Montreal.")
+    q, evidence, d = _evidence("Where is its assembly line for those planes?", article, embedder, history=history)
+    assert q.pointed[0] == "Airbus A220"
+    assert d.answer and "Mirabel" in d.evidence[0].text
+
+
 def test_a_sum_asked_for_is_money_and_a_figure_carried_stays_whole():
     from assistant.conversation import carried_names
 
