@@ -192,9 +192,8 @@ def parse_question(text: str, history: Sequence[dict] = (), policy: AnswerPolicy
 
         # A figure is no name a pronoun points to, though a run of capitals
         # may open with one ("12 Airbus A220" for "Airbus A220").
-        pointed = tuple(dict.fromkeys(
-            n for n in (" ".join(w for w in name.split() if any(c.isalpha() for c in w))
-                        for name in referred_names(history, policy)) if n))
+        referred = (" ".join(w for w in n.split() if any(c.isalpha() for c in w)) for n in referred_names(history, policy))
+        pointed = tuple(dict.fromkeys(n for n in referred if n))
     referents = pointed if follow_up and kind == "person" and not holder and any(
         f in policy.role_nouns or f in policy.leadership_words for f in folded) else ()
     return Question(
