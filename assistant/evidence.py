@@ -668,7 +668,12 @@ def _topic_held(
     leading = word_stems(policy.leadership_words)
     roles = word_stems(policy.role_nouns)
     titled = any(t in leading for t in topic) and any(term_in(w, roles) for w in window)  # "secretary-general"
-    held = {t for t in topic if term_in(t, window) or titled and t in leading}
+    # A date's category ("in what *year*") is the answer's unit, not its
+    # topic: "two and a half years" does not put a sentence on "when was it
+    # founded". It still weighs in the share, so the other topic words must
+    # carry it.
+    unit = q.category if q.kind in ("date", "duration") else ""
+    held = {t for t in topic if t != unit and (term_in(t, window) or titled and t in leading)}
     found = sum(weights.get(t, 1.0) for t in held)
     if found / total >= policy.min_topic_coverage:
         return True
@@ -681,7 +686,7 @@ def _topic_held(
     # language a title is its own word (see AnswerPolicy.role_nouns).
     own = {w for w in window if not term_in(w, set(q.all_terms))}
     found += sum(weights.get(t, 1.0) for t in topic
-                 if t not in held and not (same_language and t in roles) and meaning.held(t, own))
+                 if t not in held and t != unit and not (same_language and t in roles) and meaning.held(t, own))
     return found / total >= policy.min_topic_coverage
 
 

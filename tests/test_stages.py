@@ -422,6 +422,22 @@ def test_what_year_is_not_answered_by_a_day(embedder):
     assert d.answer and "Feb. 25" in d.evidence[0].text  # "when" is answered by a day
 
 
+def test_the_year_asked_for_does_not_put_a_sentence_on_topic(embedder):
+    # "In what *year*" names the answer's unit: a dated sentence that says
+    # "years" about something else does not say when the group was founded.
+    article = ("Namur hospital opens emergency wing after two and a half years of works\n\n"
+               "NAMUR, 2 March 2026 (Wire) - The Sambre-Meuse hospital group opened the new emergency wing "
+               "of its Namur hospital on Monday, after two and a half years of works.")
+    history = [{"role": "user", "content": "Which group opened the new emergency wing?"},
+               {"role": "assistant", "content": "The Sambre-Meuse hospital group opened it on Monday [1]."}]
+    q, evidence, d = _evidence("In what year was it founded?", article, embedder, history=history)
+    assert q.category == "year" and not d.answer, evidence[0].text
+    assert evidence[0].why_not == "it is about something else"
+    q, evidence, d = _evidence("In what year was it founded?", article + " The group was founded in 1998.",
+                               embedder, history=history)
+    assert d.answer and "1998" in d.evidence[0].text
+
+
 def test_a_function_phrase_is_no_content(embedder):
     # "based on" is not where something is based
     assert "based" not in terms("Based on its revenue") and "based" in terms("It is based in Namur.")
