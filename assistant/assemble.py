@@ -92,6 +92,11 @@ class Assembler:
         support, best = self.evidence[v.supported_by[0] - 1], self.evidence[0]
         if support.rank < best.rank - self.policy.on_topic_margin:
             return "it rests on evidence that hardly bears on the question"
+        if self.question.kind in self.policy.specific_first_kinds and best.specific and not support.specific:
+            # "Who is its leader?": the best evidence names someone in full
+            # (see AnswerPolicy.specific_first_kinds); a sentence resting on
+            # evidence that gives only a surname or a group answers less.
+            return f"it rests on evidence that does not state the {self.question.kind}, while other evidence does"
         if not any(fits_kind(k, v.sentence, self._own_names, self.policy, self.question.category)
                    for k in self.question.kinds):
             return f"it does not give the {self.question.kind} asked for"

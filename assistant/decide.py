@@ -33,7 +33,11 @@ def decide(question: Question, passages: list[Passage], evidence: list[Evidence]
         return Decision(False, reason=f"the articles do not mention {', '.join(unknown)}")
     # Across languages few words are shared: meaning alone may reach the bar
     # (see AnswerPolicy.cross_language_min_dense).
-    good = [e for e in evidence if e.answers and e.dense >= policy.min_dense
+    # A sentence that names a person in full, for "who", is no chance match
+    # of words ("a déclaré Nadia Bensalem, secrétaire générale du SWIS" for
+    # "Who is its leader?"), however far a quote takes its meaning.
+    good = [e for e in evidence if e.answers
+            and (e.dense >= policy.min_dense or e.specific and question.kind == "person")
             and (e.score >= policy.min_score or not e.same_language and e.dense >= policy.cross_language_min_dense)]
     if not good:
         near = next((e for e in evidence if not e.answers), None)

@@ -390,7 +390,7 @@ def test_a_who_question_is_answered_by_the_unit_that_names_someone(embedder):
     # Sherbrooke") names no one
     hint = next(e for e in evidence if "Sherbrooke" in e.text)
     assert not hint.answers and hint.why_not == "it holds no person" and hint.rank > evidence[0].rank
-    assert next(e for e in evidence if "52 000" in e.text).why_not == "it holds no person"
+    assert next(e for e in evidence if "52 000" in e.text).why_not == "it names no one who leads"
     assert parse_question("Qui est Nadia Belkacem ?").identifies  # asks for a description: no name comes first
 
 
@@ -590,6 +590,29 @@ def test_assembly_keeps_verified_sentences_and_streams_exactly_the_answer(embedd
     assert answer.citations[0].number == 1 and "Karen Holm" in answer.citations[0].quote
 
 
+def test_who_is_not_answered_from_evidence_that_names_no_one_when_other_evidence_does(embedder):
+    # Both sentences answer "Who leads the SWIS?"; only the first names its
+    # leader in full. A sentence the model rests on the second gives no more
+    # than a surname, so the first is quoted instead.
+    article = ("Nurses' strike ends\n\n"
+               "Nadia Bensalem, secretary-general of the SWIS, signed the deal on Saturday. "
+               "Since 2019 the SWIS has been led by Bensalem, who leads it still as its leader.")
+    q = parse_question("Who leads the SWIS?")
+    evidence = select_evidence(q, [_passage(article)], embedder, lambda t: 1.0, POLICY,
+                               doc_terms=lambda _d: set(terms(article)))
+    assert [e.specific for e in evidence[:2]] == [True, False] and all(e.answers for e in evidence[:2])
+    assert evidence[1].rank >= evidence[0].rank - POLICY.on_topic_margin
+    from assistant.answer import Answer
+    assembler = Assembler(q, evidence[:2], POLICY, lambda _d: set())
+    for verdict in verify("The SWIS has been led by Bensalem since 2019 [2].", [e.text for e in evidence[:2]], POLICY):
+        assert not assembler.offer(verdict)
+    assembler.finish()
+    answer = Answer(question=q.text, text="", refused=True)
+    assembler.fill(answer)
+    assert "Nadia Bensalem, secretary-general" in answer.text and answer.mode == "extractive"
+    assert "does not state the person" in answer.dropped[0]["reason"]
+
+
 def test_assembly_falls_back_to_the_evidence_verbatim(embedder):
     pieces, answer = _assemble(
         "What was Nordvent's revenue in 2025?", "Revenue was $14.2 million [1].", embedder)
@@ -719,6 +742,39 @@ def _evidence(question: str, article: str, embedder, language: str = "en", histo
     q = parse_question(question, history)
     evidence = select_evidence(q, [passage], embedder, lambda t: 1.0, POLICY, doc_terms=lambda _d: set(terms(article)))
     return q, evidence, decide(q, [passage], evidence, POLICY)
+
+
+def test_who_leads_is_answered_only_by_a_sentence_giving_someone_a_title(embedder):
+    # "Who is in charge of it?" after a gang was named: a sentence in the
+    # other language that names the gang, close in meaning, names no one in
+    # charge; the quote that gives someone a title does, however far a quote
+    # takes its meaning.
+    history = [{"role": "user", "content": "Which gang attacked Veltrane?"},
+               {"role": "assistant", "content": "The Black Lantern gang attacked Veltrane [1]."}]
+    leak = ("Black Lantern publie les données\n\n"
+            "Le groupe criminel Black Lantern, qui réclamait une rançon en bitcoins, a mis en ligne le 21 février "
+            "environ 40 gigaoctets de fichiers volés.")
+    q, evidence, d = _evidence("Who is in charge of it?", leak, embedder, language="fr", history=history)
+    assert not d.answer and evidence[0].why_not == "it names no one who leads", evidence[0].why_not
+    quote = (" « Nous ne négocions pas », a déclaré Marc Delorme, président du groupe Black Lantern, dans un message "
+             "publié sur son site.")
+    q, evidence, d = _evidence("Who is in charge of it?", leak + quote, embedder, language="fr", history=history)
+    assert d.answer and "Marc Delorme" in d.evidence[0].text
+
+
+def test_a_quote_naming_a_person_in_full_is_no_chance_match_for_who(embedder):
+    # A long quote takes a sentence's meaning far from "Who is its leader?";
+    # the speaker it names in full, with her title, still answers it.
+    history = [{"role": "user", "content": "Which union led the nurses' strike at GHSM?"},
+               {"role": "assistant", "content": "The strike was called by the Syndicat Wallon des Infirmiers et "
+                                                 "Soignants (SWIS), the largest nurses' union in the network [1]."}]
+    article = ("Fin de la grève\n\n"
+               "« Nous n'avons pas obtenu tout ce que nous demandions, mais nous avons obtenu ce qu'on nous disait "
+               "impossible il y a deux semaines », a déclaré Nadia Bensalem, secrétaire générale du SWIS, à la "
+               "sortie de la dernière séance de négociation.")
+    q, evidence, d = _evidence("Who is its leader?", article, embedder, language="fr", history=history)
+    assert evidence[0].dense < POLICY.min_dense and evidence[0].specific
+    assert d.answer and "Nadia Bensalem" in d.evidence[0].text
 
 
 def test_a_follow_up_asking_only_for_a_kind_is_on_that_kind(embedder):
