@@ -331,14 +331,15 @@ def _why_not(
             same_language or not any(meaning.held(t, sentence, True) for t in known.titles)):
         return f"it names no {known.titles[-1]}"
     leading = word_stems(policy.leadership_words)
-    if q.kind == "person" and any(t in leading for t in q.topic) and not any(
-            term_in(w, leading | word_stems(policy.role_nouns)) for w in sentence):
+    if q.kind == "person" and any(t in leading for t in q.topic):
         # "Who is in charge of it?" is answered by a sentence that gives
         # someone a title or a lead ("Marc Dubois, secretary-general of the
         # SWIS", "led by ..."), in either language; one that names only the
         # group ("Le groupe criminel Black Lantern, qui réclamait une
         # rançon ...") says no one leads it, however close its meaning.
-        return "it names no one who leads"
+        titles = leading | word_stems(policy.role_nouns)
+        if not any(term_in(w, titles) for w in sentence):
+            return "it names no one who leads"
     if q.kind == "person" and q.category in word_stems(policy.role_nouns) and not (
             term_in(q.category, window) or meaning.held(q.category, window, not same_language)):
         # "Which minister announced ...": a unit naming a member of
